@@ -1,0 +1,2 @@
+export * from './block-spec';
+export * from './catalog';
