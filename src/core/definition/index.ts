@@ -1,0 +1,5 @@
+export * from './types';
+export * from './selector';
+export * from './compiled-definition';
+export * from './definition-limits';
+export * from './compile-definition';

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+
+/** The Lua scripts under ./scripts, each registered on a connection as a command of its own. */
+export enum LuaScript {
+  Transition = 'transition',
+  CreateRun = 'create-run',
+  Lease = 'lease',
+  ReleaseLease = 'release-lease',
+  AcquireSlot = 'acquire-slot',
+}
+
+const KEY_COUNTS: Record<LuaScript, number> = {
+  [LuaScript.Transition]: 4,
+  [LuaScript.CreateRun]: 4,
+  [LuaScript.Lease]: 1,
+  [LuaScript.ReleaseLease]: 1,
+  [LuaScript.AcquireSlot]: 1,
+};
+
+const sources = new Map<LuaScript, string>();
+function source(script: LuaScript): string {
+  let text = sources.get(script);
+  if (text === undefined) {
+    text = readFileSync(join(__dirname, 'scripts', `${script}.lua`), 'utf8');
+    sources.set(script, text);
+  }
+  return text;
+}
+
+const commandName = (script: LuaScript): string => `sy_${script.replace(/-/g, '_')}`;
+
+/** Registers the scripts once per connection; ioredis then runs them by SHA (EVALSHA, EVAL on NOSCRIPT). */
+export function registerScripts(redis: Redis): void {
+  for (const script of Object.values(LuaScript)) {
+    const name = commandName(script);
+    if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') continue;
+    redis.defineCommand(name, { numberOfKeys: KEY_COUNTS[script], lua: source(script) });
+  }
+}
+
+export async function runScript(redis: Redis, script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+  registerScripts(redis);
+  const fn = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>)[commandName(script)];
+  if (!fn) throw new Error(`script ${script} is not registered`);
+  return fn.call(redis, ...keys, ...args);
+}

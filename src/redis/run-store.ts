@@ -1,0 +1,147 @@
+import type { Redis } from 'ioredis';
+import { parseRunEvent, type RunEvent, type UnsequencedRunEvent } from '../core/events';
+import type { NodeStatus, RunStatus } from '../core/states';
+import type { RedisKeys } from './keys';
+import { LuaScript, runScript } from './lua-scripts';
+import { decodeRunState, encodeFields, type FieldValue, type NodeField, type RunField, type StoredRun } from './run-state-codec';
+
+/** Why a transition did not happen. */
+export enum TransitionRejection {
+  /** Another worker holds the run's lease (or nobody does): this caller must stop driving the run. */
+  LeaseLost = 'LEASE_LOST',
+  /** The node (or run) was not in an expected status: someone else already moved it. */
+  UnexpectedStatus = 'UNEXPECTED_STATUS',
+  /** The run was not in an expected status (e.g. it was cancelled meanwhile). */
+  UnexpectedRunStatus = 'UNEXPECTED_RUN_STATUS',
+  RunNotFound = 'RUN_NOT_FOUND',
+}
+
+export type TransitionResult =
+  | { ok: true; seq: number }
+  | { ok: false; rejection: TransitionRejection; actual?: string };
+
+export interface Transition {
+  runId: string;
+  /** Check that this token holds the run's lease; omit for API-side transitions on runs no worker holds. */
+  leaseToken?: string;
+  /** The node to check; omit to check the run's own status. */
+  nodeId?: string;
+  /** Statuses the node (or run) must be in; omit to accept any. */
+  expect?: ReadonlyArray<NodeStatus | RunStatus>;
+  /** Statuses the run must be in; omit to accept any. */
+  expectRun?: readonly RunStatus[];
+  run?: Partial<Record<RunField, FieldValue>>;
+  nodes?: ReadonlyArray<[string, Partial<Record<NodeField, FieldValue>>]>;
+  event?: UnsequencedRunEvent;
+  /** Expire the run's state and events this many seconds from now (set on terminal transitions). */
+  expireSeconds?: number;
+}
+
+export interface NewRun {
+  runId: string;
+  tenantId: string;
+  /** Same key, same tenant, within `idempotencyTtlSeconds`: the first run is returned instead. */
+  idempotencyKey: string | undefined;
+  idempotencyTtlSeconds: number;
+  run: Partial<Record<RunField, FieldValue>>;
+  nodes: ReadonlyArray<[string, Partial<Record<NodeField, FieldValue>>]>;
+  event: UnsequencedRunEvent;
+}
+
+/** The JSON text of an event without its opening brace: the Lua scripts prepend `{"seq":N,`. */
+function eventBody(event: UnsequencedRunEvent): string {
+  return JSON.stringify(event).slice(1);
+}
+
+const REJECTIONS: Record<number, TransitionRejection> = {
+  [-1]: TransitionRejection.LeaseLost,
+  [-2]: TransitionRejection.UnexpectedStatus,
+  [-3]: TransitionRejection.UnexpectedRunStatus,
+  [-4]: TransitionRejection.RunNotFound,
+};
+
+/**
+ * Run state in Redis. Every change goes through one Lua script that checks the expected state and
+ * the lease and emits the event with the next seq, so no two processes can both move a node, and
+ * the event log has no gaps or duplicates, whatever crashes in between.
+ */
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async createRun(input: NewRun): Promise<{ runId: string; created: boolean }> {
+    const { runId } = input;
+    const reply = (await runScript(
+      this.redis,
+      LuaScript.CreateRun,
+      [
+        this.keys.runState(runId),
+        this.keys.runEvents(runId),
+        this.keys.eventStream(),
+        this.keys.idempotency(input.tenantId, input.idempotencyKey ?? ''),
+      ],
+      [
+        runId,
+        input.idempotencyKey === undefined ? 0 : input.idempotencyTtlSeconds,
+        eventBody(input.event),
+        this.keys.runChannel(runId),
+        ...encodeFields(input.run, input.nodes),
+      ],
+    )) as [number, string];
+    return { runId: reply[1], created: reply[0] === 1 };
+  }
+
+  async transition(t: Transition): Promise<TransitionResult> {
+    const reply = await runScript(
+      this.redis,
+      LuaScript.Transition,
+      [this.keys.runState(t.runId), this.keys.runEvents(t.runId), this.keys.eventStream(), this.keys.runLease(t.runId)],
+      [
+        t.leaseToken ?? '',
+        t.nodeId ?? '',
+        (t.expect ?? []).join('|'),
+        (t.expectRun ?? []).join('|'),
+        t.event ? eventBody(t.event) : '',
+        this.keys.runChannel(t.runId),
+        t.expireSeconds ?? 0,
+        ...encodeFields(t.run ?? {}, t.nodes ?? []),
+      ],
+    );
+    if (typeof reply === 'number') return { ok: true, seq: reply };
+    const [code, actual] = reply as [number, string | undefined];
+    const rejection = REJECTIONS[code];
+    if (!rejection) throw new Error(`transition script returned ${JSON.stringify(reply)}`);
+    return actual === undefined ? { ok: false, rejection } : { ok: false, rejection, actual };
+  }
+
+  async load(runId: string): Promise<StoredRun | undefined> {
+    return decodeRunState(runId, await this.redis.hgetall(this.keys.runState(runId)));
+  }
+
+  /** The run's events with seq > afterSeq, in order. Seqs start at 1 with no gaps, so seq N is at index N-1. */
+  async events(runId: string, afterSeq = 0, limit = -1): Promise<RunEvent[]> {
+    const stop = limit < 0 ? -1 : afterSeq + limit - 1;
+    const raw = await this.redis.lrange(this.keys.runEvents(runId), afterSeq, stop);
+    return raw.map((text) => parseRunEvent(JSON.parse(text)));
+  }
+
+  /** Takes or renews the run's lease for `ms`; false when another token holds it. */
+  async holdLease(runId: string, token: string, ms: number): Promise<boolean> {
+    return (await runScript(this.redis, LuaScript.Lease, [this.keys.runLease(runId)], [token, ms])) === 1;
+  }
+
+  async releaseLease(runId: string, token: string): Promise<void> {
+    await runScript(this.redis, LuaScript.ReleaseLease, [this.keys.runLease(runId)], [token]);
+  }
+
+  /** Marks a running run for cancellation and tells the worker driving it. */
+  async requestCancel(runId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.runState(runId), 'cancelRequested', '1')
+      .publish(this.keys.runControlChannel(runId), 'cancel')
+      .exec();
+  }
+}

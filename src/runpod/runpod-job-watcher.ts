@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NodeErrorCode, NodeExecutionError, RetryableNodeError } from '../core/errors';
+import { FINAL_RUNPOD_STATUSES, type RunpodJobNotice, type RunpodJobState } from './protocol';
+import type { RunpodEndpointClient } from './runpod-endpoint-client';
+
+export interface RunpodJobWatcherOptions {
+  /** First /status poll after this long; doubles up to `pollMaxMs`. @defaultValue 250 */
+  pollInitialMs: number;
+  /** @defaultValue 2000 */
+  pollMaxMs: number;
+  /** Notices kept for jobs nobody waits for yet (a job can finish before its waiter registers). @defaultValue 10000 */
+  recentNoticeLimit: number;
+}
+
+type Waiter = (state: RunpodJobState) => void;
+
+/**
+ * Learns when RunPod jobs finish. Fast path: the gpu-worker publishes a notice on Redis. Fallback:
+ * `/status` polling with exponential backoff, so a lost notice (or a real RunPod endpoint, which
+ * publishes nothing) costs latency, never correctness.
+ */
+export class RunpodJobWatcher {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly recent = new Map<string, RunpodJobState>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+    private readonly client: RunpodEndpointClient,
+    private readonly options: RunpodJobWatcherOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.onNotice(message);
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+  }
+
+  private onNotice(message: string): void {
+    let notice: RunpodJobNotice;
+    try {
+      notice = JSON.parse(message) as RunpodJobNotice;
+    } catch {
+      return;
+    }
+    if (typeof notice.id !== 'string' || !FINAL_RUNPOD_STATUSES.has(notice.status)) return;
+    const state: RunpodJobState = { id: notice.id, status: notice.status };
+    if (notice.output !== undefined) state.output = notice.output;
+    if (notice.error !== undefined) state.error = notice.error;
+    const waiting = this.waiters.get(notice.id);
+    if (waiting) {
+      for (const w of waiting) w(state);
+      return;
+    }
+    this.recent.set(notice.id, state);
+    if (this.recent.size > this.options.recentNoticeLimit) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+  }
+
+  /** Resolves with the job's final state; rejects with the abort reason when `signal` aborts. */
+  async waitForFinal(jobId: string, signal: AbortSignal): Promise<RunpodJobState> {
+    const early = this.recent.get(jobId);
+    if (early) {
+      this.recent.delete(jobId);
+      return early;
+    }
+    const local = new AbortController();
+    const onAbort = (): void => local.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let resolveNotice!: Waiter;
+    const noticed = new Promise<RunpodJobState>((resolve) => {
+      resolveNotice = resolve;
+    });
+    const set = this.waiters.get(jobId) ?? new Set<Waiter>();
+    set.add(resolveNotice);
+    this.waiters.set(jobId, set);
+    try {
+      return await Promise.race([noticed, this.poll(jobId, local.signal)]);
+    } finally {
+      local.abort();
+      signal.removeEventListener('abort', onAbort);
+      set.delete(resolveNotice);
+      if (set.size === 0) this.waiters.delete(jobId);
+    }
+  }
+
+  private async poll(jobId: string, signal: AbortSignal): Promise<RunpodJobState> {
+    let delay = this.options.pollInitialMs;
+    for (;;) {
+      await sleep(delay, undefined, { signal });
+      delay = Math.min(delay * 2, this.options.pollMaxMs);
+      try {
+        const state = await this.client.status(jobId);
+        if (FINAL_RUNPOD_STATUSES.has(state.status)) return state;
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        // The endpoint no longer knows the job (e.g. a local gpu-worker restarted): run it again.
+        if (err instanceof NodeExecutionError && err.code === NodeErrorCode.RunpodRejected) {
+          throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod job ${jobId} was lost: ${err.message}`, err);
+        }
+        // Transient (429, 5xx, network): keep polling with backoff.
+      }
+    }
+  }
+}
