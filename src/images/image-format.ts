@@ -24,3 +24,8 @@ const MIME_TYPES: Readonly<Record<ImageFormat, string>> = {
 export function mimeTypeOf(format: ImageFormat): string {
   return MIME_TYPES[format];
 }
+
+/** Block configs spell formats as plain strings ('png'); this names the enum member for one, type-checked. */
+export function imageFormatNamed(name: `${ImageFormat}`): ImageFormat {
+  return name as ImageFormat;
+}
