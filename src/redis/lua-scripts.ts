@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectRoot } from '../paths';
 import type { Redis } from 'ioredis';
 
 /** The Lua scripts under ./scripts, each registered on a connection as a command of its own. */
@@ -23,7 +24,7 @@ const sources = new Map<LuaScript, string>();
 function source(script: LuaScript): string {
   let text = sources.get(script);
   if (text === undefined) {
-    text = readFileSync(join(__dirname, 'scripts', `${script}.lua`), 'utf8');
+    text = readFileSync(join(projectRoot(), 'src', 'redis', 'scripts', `${script}.lua`), 'utf8');
     sources.set(script, text);
   }
   return text;

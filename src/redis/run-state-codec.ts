@@ -22,6 +22,10 @@ export enum RunField {
   Error = 'error',
   CancelRequested = 'cancelRequested',
   NodeIds = 'nodeIds',
+  /** Seq of the RUN_QUEUED event that queued the run's current BullMQ job (the job id is `<runId>:<queuedSeq>`). */
+  QueuedSeq = 'queuedSeq',
+  /** When the current execution started (first start, or the start after a retryRun): the deadline counts from it. */
+  ExecutionStartedAt = 'executionStartedAt',
 }
 
 export enum NodeField {
@@ -72,6 +76,8 @@ export interface StoredRun {
   outputs: Record<string, unknown> | undefined;
   error: RunErrorInfo | undefined;
   cancelRequested: boolean;
+  queuedSeq: number;
+  executionStartedAt: string | undefined;
   /** In definition order. */
   nodes: Map<string, StoredNode>;
 }
@@ -145,6 +151,8 @@ export function decodeRunState(runId: string, hash: Record<string, string>): Sto
     outputs: json(hash[RunField.Outputs]),
     error: json(hash[RunField.Error]),
     cancelRequested: hash[RunField.CancelRequested] === '1',
+    queuedSeq: num(hash[RunField.QueuedSeq]) ?? 1,
+    executionStartedAt: str(hash[RunField.ExecutionStartedAt]),
     nodes,
   };
 }

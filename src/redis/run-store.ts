@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { parseRunEvent, type RunEvent, type UnsequencedRunEvent } from '../core/events';
-import type { NodeStatus, RunStatus } from '../core/states';
+import { RunStatus, type NodeStatus } from '../core/states';
 import type { RedisKeys } from './keys';
 import { LuaScript, runScript } from './lua-scripts';
-import { decodeRunState, encodeFields, type FieldValue, type NodeField, type RunField, type StoredRun } from './run-state-codec';
+import { RunField, decodeRunState, encodeFields, type FieldValue, type NodeField, type StoredRun } from './run-state-codec';
 
 /** Why a transition did not happen. */
 export enum TransitionRejection {
@@ -120,6 +120,24 @@ export class RunStore {
     return decodeRunState(runId, await this.redis.hgetall(this.keys.runState(runId)));
   }
 
+  /** Several runs in one round trip (a pipeline). */
+  async loadMany(runIds: readonly string[]): Promise<Array<StoredRun | undefined>> {
+    if (runIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of runIds) pipeline.hgetall(this.keys.runState(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return runIds.map((id, i) => {
+      const [err, hash] = replies[i] ?? [null, {}];
+      if (err) throw err;
+      return decodeRunState(id, hash as Record<string, string>);
+    });
+  }
+
+  /** The cancel flag alone (cheap; the executor polls it as a fallback for the control message). */
+  async isCancelRequested(runId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.runState(runId), RunField.CancelRequested)) === '1';
+  }
+
   /** The run's events with seq > afterSeq, in order. Seqs start at 1 with no gaps, so seq N is at index N-1. */
   async events(runId: string, afterSeq = 0, limit = -1): Promise<RunEvent[]> {
     const stop = limit < 0 ? -1 : afterSeq + limit - 1;
@@ -136,12 +154,18 @@ export class RunStore {
     await runScript(this.redis, LuaScript.ReleaseLease, [this.keys.runLease(runId)], [token]);
   }
 
-  /** Marks a running run for cancellation and tells the worker driving it. */
-  async requestCancel(runId: string): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.keys.runState(runId), 'cancelRequested', '1')
-      .publish(this.keys.runControlChannel(runId), 'cancel')
-      .exec();
+  /**
+   * Marks a queued or running run for cancellation and tells the worker driving it. Returns false
+   * when the run is already finished (or gone).
+   */
+  async requestCancel(runId: string): Promise<boolean> {
+    const result = await this.transition({
+      runId,
+      expectRun: [RunStatus.Queued, RunStatus.Running],
+      run: { [RunField.CancelRequested]: '1' },
+    });
+    if (!result.ok) return false;
+    await this.redis.publish(this.keys.runControlChannel(runId), 'cancel');
+    return true;
   }
 }

@@ -46,6 +46,8 @@ export interface NodePatch {
   node_id: string;
   tenant_id: string;
   block: string | null;
+  /** Index in the definition, from RUN_QUEUED. */
+  position: number | null;
   last_seq: number;
   status_seq: number;
   status: NodeStatus | null;
@@ -105,6 +107,7 @@ function emptyNodePatch(runId: string, tenantId: string, nodeId: string): NodePa
     node_id: nodeId,
     tenant_id: tenantId,
     block: null,
+    position: null,
     last_seq: 0,
     status_seq: 0,
     status: null,
@@ -244,10 +247,11 @@ export function foldEventBatch(batch: readonly RunEvent[]): EventBatchRows {
     if (e.type === RunEventType.RunQueued) {
       // Every node gets a row from the start (PENDING); a retryRun puts the reset ones back to PENDING.
       const reset = e.data.resetNodes ? new Set(e.data.resetNodes) : undefined;
-      for (const node of e.data.nodes) {
-        if (reset && !reset.has(node.id)) continue;
+      e.data.nodes.forEach((node, position) => {
+        if (reset && !reset.has(node.id)) return;
         const n = nodePatch(e, node.id);
         n.block = node.block;
+        n.position = position;
         n.last_seq = Math.max(n.last_seq, e.seq);
         n.status = NodeStatus.Pending;
         n.status_seq = e.seq;
@@ -255,7 +259,7 @@ export function foldEventBatch(batch: readonly RunEvent[]): EventBatchRows {
         n.output = null;
         n.error = null;
         n.finished_at = null;
-      }
+      });
     } else if ('nodeId' in e) {
       const n = nodePatch(e, e.nodeId);
       n.last_seq = Math.max(n.last_seq, e.seq);

@@ -81,6 +81,8 @@ create table if not exists public.run_nodes (
   node_id text not null,
   tenant_id text not null,
   block text,
+  -- index of the node in its definition, for listing nodes in definition order
+  position integer,
   status text not null,
   attempts integer not null default 0,
   progress real,

@@ -80,15 +80,16 @@ begin
       last_seq = greatest(r.last_seq, excluded.last_seq),
       updated_at = now();
 
-  insert into public.run_nodes as n (run_id, node_id, tenant_id, block, status, attempts, progress, output, error,
+  insert into public.run_nodes as n (run_id, node_id, tenant_id, block, position, status, attempts, progress, output, error,
                                      started_at, finished_at, last_seq, status_seq)
-    select run_id, node_id, tenant_id, block, coalesce(status, 'PENDING'), coalesce(attempts, 0), progress, output,
+    select run_id, node_id, tenant_id, block, position, coalesce(status, 'PENDING'), coalesce(attempts, 0), progress, output,
            error, started_at, finished_at, last_seq, coalesce(status_seq, 0)
-      from jsonb_to_recordset(p_nodes) as p(run_id uuid, node_id text, tenant_id text, block text, status text,
+      from jsonb_to_recordset(p_nodes) as p(run_id uuid, node_id text, tenant_id text, block text, position integer, status text,
            attempts integer, progress real, output jsonb, error jsonb, started_at timestamptz,
            finished_at timestamptz, last_seq integer, status_seq integer)
     on conflict (run_id, node_id) do update set
       block = coalesce(n.block, excluded.block),
+      position = coalesce(n.position, excluded.position),
       attempts = greatest(n.attempts, excluded.attempts),
       started_at = greatest(n.started_at, excluded.started_at),
       status = case when excluded.status_seq > n.status_seq then excluded.status else n.status end,

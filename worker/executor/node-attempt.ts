@@ -12,6 +12,7 @@ import type { BlockSlots } from '../../src/redis/block-slots';
 import { RunpodJobStatus } from '../../src/runpod/protocol';
 import { errorOfRunpodJob, type RunpodEndpointClient } from '../../src/runpod/runpod-endpoint-client';
 import type { RunpodJobWatcher } from '../../src/runpod/runpod-job-watcher';
+import { raceAbort } from '../../src/util/race-abort';
 
 export interface NodeAttemptDeps {
   runpod: RunpodEndpointClient;
@@ -135,22 +136,4 @@ function outputsOf(output: unknown): Record<string, unknown> {
     if (typeof outputs === 'object' && outputs !== null && !Array.isArray(outputs)) return outputs as Record<string, unknown>;
   }
   throw new NonRetryableNodeError(NodeErrorCode.Internal, 'the RunPod job completed without an `outputs` object');
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -107,7 +107,7 @@ class RunDriver {
       if (isTerminalRunStatus(loaded.status)) return ExecutionEnd.Finished;
       this.load(loaded);
       if (this.shutdown.aborted) return ExecutionEnd.Abandoned;
-      if (loaded.status === RunStatus.Queued) await this.startRun();
+      if (loaded.status === RunStatus.Queued && !(await this.startRun())) return ExecutionEnd.Finished;
       this.resumeInflight();
       return await this.loop();
     } catch (err) {
@@ -139,7 +139,7 @@ class RunDriver {
     try {
       const held = await this.deps.store.holdLease(this.runId, this.token, this.deps.options.leaseMs);
       if (!held) this.abandon('lease lost');
-      else if (!this.cancelRequested && (await this.deps.store.load(this.runId))?.cancelRequested) {
+      else if (!this.cancelRequested && (await this.deps.store.isCancelRequested(this.runId))) {
         // The control message is the fast path; this covers a lost one.
         this.cancelRequested = true;
         this.poke();
@@ -167,7 +167,8 @@ class RunDriver {
     this.run = run;
     this.def = compileDefinition(run.definition, BLOCK_CATALOG, { maxNodes: Number.MAX_SAFE_INTEGER, maxDefinitionBytes: Number.MAX_SAFE_INTEGER });
     this.cancelRequested = run.cancelRequested;
-    this.startedAtMs = run.startedAt ? Date.parse(run.startedAt) : undefined;
+    const started = run.executionStartedAt ?? run.startedAt;
+    this.startedAtMs = started ? Date.parse(started) : undefined;
     this.nodes = new Map([...run.nodes.values()].map((n: StoredNode) => [n.id, this.toLocal(n)]));
   }
 
@@ -206,14 +207,20 @@ class RunDriver {
     return { runId: this.runId, tenantId: this.run.tenantId, at: this.nowIso() };
   }
 
-  private async startRun(): Promise<void> {
+  /** QUEUED -> RUNNING; false when the run moved meanwhile (the API cancelled it while it was queued). */
+  private async startRun(): Promise<boolean> {
     const at = this.nowIso();
-    await this.apply({
+    const applied = await this.apply({
       expect: [RunStatus.Queued],
-      run: { [RunField.Status]: RunStatus.Running, [RunField.StartedAt]: this.run.startedAt ?? at },
+      run: {
+        [RunField.Status]: RunStatus.Running,
+        [RunField.StartedAt]: this.run.startedAt ?? at,
+        [RunField.ExecutionStartedAt]: at,
+      },
       event: { type: RunEventType.RunStarted, ...this.base() },
     });
-    this.startedAtMs ??= Date.parse(at);
+    if (applied) this.startedAtMs = Date.parse(at);
+    return applied;
   }
 
   /** Picks up what a previous executor left in flight. */

@@ -14,11 +14,12 @@ export interface DefinitionIssue {
 export class InvalidDefinitionError extends SwitchyardError {
   readonly issues: readonly DefinitionIssue[];
 
-  constructor(issues: readonly DefinitionIssue[]) {
+  /** @param subject what was checked, for the message: the workflow definition, or a run's inputs */
+  constructor(issues: readonly DefinitionIssue[], subject = 'workflow definition') {
     const first = issues[0];
     if (!first) throw new RangeError('InvalidDefinitionError needs at least one issue');
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    super(ErrorCode.BadUserInput, `invalid workflow definition at ${first.path}: ${first.message}${more}`, {
+    super(ErrorCode.BadUserInput, `invalid ${subject} at ${first.path}: ${first.message}${more}`, {
       path: first.path,
       details: { issues },
     });

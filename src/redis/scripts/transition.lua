@@ -18,7 +18,8 @@
   ARGV[4] expected run statuses, '|'-separated; '' accepts any
   ARGV[5] event JSON without its opening '{' and without seq; '' emits no event
   ARGV[6] pub/sub channel for the event
-  ARGV[7] seconds until the state and event list expire; 0 leaves them as they are
+  ARGV[7] seconds until the state and event list expire; 0 leaves them as they are; -1 makes them
+          permanent again (a finished run that is retried)
   ARGV[8..] field, value pairs to write into the state hash
 
   Returns: seq of the event (0 when none was emitted)
@@ -65,5 +66,8 @@ end
 if ttl and ttl > 0 then
   redis.call('EXPIRE', stateKey, ttl)
   redis.call('EXPIRE', eventsKey, ttl)
+elseif ttl and ttl < 0 then
+  redis.call('PERSIST', stateKey)
+  redis.call('PERSIST', eventsKey)
 end
 return seq

@@ -1,0 +1,26 @@
+import type { RunpodJobStatus, RunpodRunRequest } from '../../../src/runpod/protocol';
+
+/** One job as the gpu-worker keeps it, in RunPod's terms. */
+export interface JobRecord {
+  id: string;
+  status: RunpodJobStatus;
+  input: unknown;
+  policy: RunpodRunRequest['policy'];
+  webhook: string | undefined;
+  /** Epoch ms. */
+  createdAt: number;
+  startedAt: number | undefined;
+  finishedAt: number | undefined;
+  output: unknown;
+  /** RunPod's error string (runpod-python's JSON payload). */
+  error: string | undefined;
+  retries: number;
+  progress: number | undefined;
+  /** Items for GET /stream not yet handed out. */
+  streamQueue: unknown[];
+  /** Aborts the execution (cancel, timeout). */
+  controller: AbortController | undefined;
+  /** Resolves when the job reaches a final state (for /runsync and /status-sync). */
+  settled: Promise<void>;
+  settle: () => void;
+}

@@ -1,0 +1,3 @@
+import { DateTimeISOResolver, JSONResolver } from 'graphql-scalars';
+
+export const scalarResolvers = { JSON: JSONResolver, DateTime: DateTimeISOResolver };
