@@ -13,11 +13,10 @@ const FLATTEN_BACKGROUND = '#ffffff';
  * from the header alone, before any pixel is decoded.
  */
 export async function decodeImage(bytes: Buffer, options: CompiledImageLoadOptions): Promise<RawImage> {
-  // sharp checks limitInputPixels itself too, but only after we have already failed with a clearer message.
-  const image = sharp(bytes, { limitInputPixels: options.maxPixels, autoOrient: true });
   let metadata: sharp.Metadata;
   try {
-    metadata = await image.metadata();
+    // Reads the header only; the pixel limit is ours to check below, with a clearer message than sharp's.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw invalid(`image could not be read (not a JPEG, PNG or WebP?): ${messageOf(err)}`, err);
   }
@@ -33,7 +32,8 @@ export async function decodeImage(bytes: Buffer, options: CompiledImageLoadOptio
     );
   }
   try {
-    const { data, info } = await image
+    // The same bound again inside libvips, as a backstop to the check above.
+    const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels, autoOrient: true })
       .flatten({ background: FLATTEN_BACKGROUND })
       .toColourspace('srgb')
       .raw()
