@@ -37,4 +37,15 @@ export function stopOnSignals(stop: () => Promise<void>, graceMs: number, log: (
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Under a supervisor (src/stack) the IPC channel closes when it dies, even by SIGKILL: drain and
+  // exit then too, so no process outlives the stack that started it.
+  if (process.connected) process.on('disconnect', () => onSignal('SIGHUP'));
+}
+
+/** The message a child process sends its supervisor (src/stack) over IPC once it serves. */
+export const READY_MESSAGE = 'switchyard:ready';
+
+/** Tells the supervising process, if there is one, that this process is ready. */
+export function announceReady(): void {
+  process.send?.(READY_MESSAGE);
 }

@@ -1,5 +1,5 @@
 import { createLogger } from '../src/observability/logger';
-import { stopOnSignals } from '../src/lifecycle';
+import { announceReady, stopOnSignals } from '../src/lifecycle';
 import { cpuBlockHandlers } from './blocks/cpu';
 import { RunWorker } from './run-worker';
 import { compileWorkerOptions } from './worker-options';
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const worker = new RunWorker(options, cpuBlockHandlers, log);
   stopOnSignals(() => worker.stop(), options.shutdownGraceMs + 5000, (m) => log.info(m));
   await worker.start();
+  announceReady();
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { stopOnSignals } from '../lifecycle';
+import { announceReady, stopOnSignals } from '../lifecycle';
 import { createLogger } from '../observability/logger';
 import { compileApiOptions } from './api-options';
 import { startApiServer } from './server';
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const api = await startApiServer(options, log);
   stopOnSignals(() => api.stop(), options.shutdownGraceMs + 5000, (m) => log.info(m));
   log.info({ url: api.url }, 'API ready');
+  announceReady();
 }
 
 main().catch((err: unknown) => {

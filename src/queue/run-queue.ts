@@ -18,8 +18,9 @@ export function toBullPriority(priority: number): number {
 }
 
 /**
- * The API's side of the run queue. The job id is `<runId>:<seq of the RUN_QUEUED event>`: unique per
+ * The API's side of the run queue. The job id is `<runId>-q<seq of the RUN_QUEUED event>`: unique per
  * queuing of a run (retryRun queues it again) and the same for a repeated add of one queuing.
+ * (BullMQ forbids ":" in custom ids.)
  */
 export class RunQueue {
   readonly queue: Queue<RunJobData>;
@@ -33,7 +34,7 @@ export class RunQueue {
       'run',
       { runId },
       {
-        jobId: `${runId}:${queuedSeq}`,
+        jobId: jobIdOf(runId, queuedSeq),
         priority: toBullPriority(priority),
         removeOnComplete: true,
         removeOnFail: 1000,
@@ -46,10 +47,14 @@ export class RunQueue {
 
   /** Removes a run's job if no worker has taken it yet (a run cancelled while QUEUED); true when removed. */
   async removeIfWaiting(runId: string, queuedSeq: number): Promise<boolean> {
-    return (await this.queue.remove(`${runId}:${queuedSeq}`).catch(() => 0)) === 1;
+    return (await this.queue.remove(jobIdOf(runId, queuedSeq)).catch(() => 0)) === 1;
   }
 
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+export function jobIdOf(runId: string, queuedSeq: number): string {
+  return `${runId}-q${queuedSeq}`;
 }

@@ -22,7 +22,7 @@ export enum RunField {
   Error = 'error',
   CancelRequested = 'cancelRequested',
   NodeIds = 'nodeIds',
-  /** Seq of the RUN_QUEUED event that queued the run's current BullMQ job (the job id is `<runId>:<queuedSeq>`). */
+  /** Seq of the RUN_QUEUED event that queued the run's current BullMQ job (the job id is `<runId>-q<queuedSeq>`). */
   QueuedSeq = 'queuedSeq',
   /** When the current execution started (first start, or the start after a retryRun): the deadline counts from it. */
   ExecutionStartedAt = 'executionStartedAt',

@@ -18,9 +18,12 @@ export function spawnManaged(
   name: string,
   command: string,
   args: readonly string[],
-  options: SpawnOptions & { onLine?: (line: string) => void; quiet?: boolean } = {},
+  options: SpawnOptions & { onLine?: (line: string) => void; onMessage?: (message: unknown) => void; quiet?: boolean } = {},
 ): ManagedChild {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  // Each child gets its own process group: Ctrl-C in a terminal reaches only the supervisor, which
+  // stops the children in order (API first, PostgREST last) instead of all at once.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, ...options });
+  if (options.onMessage) child.on('message', options.onMessage);
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
