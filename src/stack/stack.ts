@@ -143,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const outcome = await Promise.race([
         ready.then(() => 'ready' as const),
         child.exited.then((e) => `exited with ${e.code ?? e.signal}` as const),
-        sleep(options.readyTimeoutMs).then(() => 'timed out' as const),
+        sleep(options.readyTimeoutMs, undefined, { ref: false }).then(() => 'timed out' as const),
       ]);
       if (outcome !== 'ready') throw new Error(`${name} did not start: ${outcome}`);
       return child;

@@ -430,6 +430,10 @@ function findCycle(nodes: ReadonlyMap<string, CompiledNode>, ordered: ReadonlySe
     const next = current.dependsOn.find((d) => !ordered.has(d)) as string;
     current = nodes.get(next) as CompiledNode;
   }
-  // path walks from a node to what it depends on; reverse it so each step reads "feeds".
-  return path.slice(seen.get(current.id)).reverse();
+  // path walks from a node to what it depends on; reverse it so each step reads "feeds", and start
+  // at the node defined first, so the report is the same whichever node the walk began with.
+  const cycle = path.slice(seen.get(current.id)).reverse();
+  const indexOf = (id: string): number => (nodes.get(id) as CompiledNode).index;
+  const first = cycle.reduce((best, id, i) => (indexOf(id) < indexOf(cycle[best] as string) ? i : best), 0);
+  return [...cycle.slice(first), ...cycle.slice(0, first)];
 }
