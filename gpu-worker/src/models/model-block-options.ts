@@ -68,12 +68,14 @@ export const DEFAULT_MAX_IMAGES_PER_REQUEST = 2000;
 const noBatching: Readonly<BatchingOptions> = Object.freeze({ maxBatchSize: 1, maxWaitMs: 0, maxConcurrentBatches: 1 });
 
 /**
- * Batching defaults per device, from measurements (NOTES.md and bench/models):
- * - CPU: one batch at a time per model (onnxruntime already spreads one inference over the cores).
- *   The direction classifier runs about 2x faster per item in batches of 16; the recogniser and the
- *   detector gain nothing, so they do not batch, and no request waits for company it would not profit from.
+ * Batching defaults per device, from measurements (bench/models, 2-core CPU, 16 concurrent one-image requests):
+ * - CPU: one batch at a time per model (onnxruntime already spreads one inference over the cores). The
+ *   direction classifier gains 1.1-1.2x end to end in batches of up to 16 (per-call overhead amortised; the
+ *   model itself runs at the same cost per item at batch 1 and 16 with onnxruntime's default threading), so
+ *   it batches with a 2 ms wait. The recogniser gains nothing (0.97-1.04x) and the detector's inputs rarely
+ *   share a size, so they do not batch and no request waits for company it would not profit from.
  * - CUDA: kernels are launch-bound at batch 1, so every ONNX model batches, with two batches in flight
- *   to overlap host-side preprocessing and copies with compute.
+ *   to overlap host-side preprocessing and copies with compute (not measured here: no GPU on the dev machine).
  * NanoDet's converted graph has a fixed batch of 1 and runs on the CPU (wasm) everywhere.
  */
 export const DEFAULT_BATCHING: Readonly<Record<ResolvedDevice, Readonly<Record<ModelId, Readonly<BatchingOptions>>>>> = Object.freeze({

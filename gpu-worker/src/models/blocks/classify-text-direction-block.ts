@@ -17,7 +17,7 @@ export function createClassifyTextDirectionHandler(
   return async (inputs, config, ctx): Promise<ClassifyTextDirectionOutputs & Record<string, unknown>> => {
     const inFlight = Math.max(options.image.concurrency, classifier.options.maxBatchSize);
     const directions = await mapImageInputs(inputs.images, options, ctx, inFlight, async (image) => {
-      const probabilities = await classifier.submit(await prepareDirectionInput(image), '', ctx.signal);
+      const probabilities = await classifier.submit(prepareDirectionInput(image), '', ctx.signal);
       return toTextDirection(probabilities, config.minScore);
     });
     return { directions };

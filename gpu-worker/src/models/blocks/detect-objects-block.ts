@@ -18,7 +18,7 @@ export function createDetectObjectsHandler(
 ): BlockHandler<DetectObjectsConfig> {
   return async (inputs, config, ctx): Promise<DetectObjectsOutputs & Record<string, unknown>> => {
     const image = await loadImageInput(inputs.image, options, ctx);
-    const outputs = await detector.submit(await prepareNanodetInput(image), '', ctx.signal);
+    const outputs = await detector.submit(prepareNanodetInput(image), '', ctx.signal);
     ctx.signal.throwIfAborted();
     const detections = decodeNanodet(outputs, image, config);
     return { detections, boxes: detections.map((detection) => detection.box) };

@@ -21,7 +21,7 @@ export function createDetectTextHandler(
 ): BlockHandler<DetectTextConfig> {
   return async (inputs, config, ctx): Promise<DetectTextOutputs & Record<string, unknown>> => {
     const image = await loadImageInput(inputs.image, options, ctx);
-    const input = await prepareDetectionInput(image, config.maxSideLen);
+    const input = prepareDetectionInput(image, config.maxSideLen);
     const map = await detector.submit(input, detectionBatchKey(input), ctx.signal);
     ctx.signal.throwIfAborted();
     return { boxes: boxesFromProbabilityMap(map, input, image, config) };

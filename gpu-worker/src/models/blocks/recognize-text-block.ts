@@ -17,7 +17,7 @@ export function createRecognizeTextHandler(
   return async (inputs, _config, ctx): Promise<RecognizeTextOutputs & Record<string, unknown>> => {
     const inFlight = Math.max(options.image.concurrency, recognizer.options.maxBatchSize);
     const texts = await mapImageInputs(inputs.images, options, ctx, inFlight, async (image) => {
-      const input = await prepareRecognitionInput(image);
+      const input = prepareRecognitionInput(image);
       return recognizer.submit(input, recognitionBatchKey(input), ctx.signal);
     });
     return { texts };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Detection } from '../../../../src/core/values';
 import type { RawImage } from '../../../../src/images';
-import { resizeRgb, writeChw, type ChannelNormalisation } from '../tensor-input';
+import { writeResizedChw, type ChannelNormalisation } from '../tensor-input';
 import { COCO_LABELS } from './coco-labels';
 import { classwiseNms, type Candidate } from './nms';
 
@@ -37,10 +37,9 @@ export interface NanodetOutputs {
 }
 
 /** Stretches the image to 416x416 (no letterbox: NanoDet's own demo resizes the same way). */
-export async function prepareNanodetInput(image: RawImage): Promise<Float32Array> {
-  const rgb = await resizeRgb(image, NANODET_INPUT_SIZE, NANODET_INPUT_SIZE);
+export function prepareNanodetInput(image: RawImage): Float32Array {
   const tensor = new Float32Array(3 * NANODET_INPUT_SIZE * NANODET_INPUT_SIZE);
-  writeChw(rgb, NANODET_INPUT_SIZE, NANODET_INPUT_SIZE, NANODET_NORMALISATION, tensor, 0);
+  writeResizedChw(image, NANODET_INPUT_SIZE, NANODET_INPUT_SIZE, NANODET_NORMALISATION, tensor);
   return tensor;
 }
 

@@ -1,5 +1,5 @@
 import type { RawImage } from '../../../../src/images';
-import { resizeRgb, writeChw, type ChannelNormalisation } from '../tensor-input';
+import { writeResizedChw, type ChannelNormalisation } from '../tensor-input';
 
 /** The direction classifier and the recogniser both read text lines 48 px high. */
 export const LINE_HEIGHT = 48;
@@ -15,15 +15,10 @@ const LINE_NORMALISATION: ChannelNormalisation = {
  * Scales a text line to 48 px high keeping its aspect ratio (squeezed to `maxWidth` when longer) and
  * writes it left-aligned into a zeroed [3, 48, tensorWidth] tensor, PaddleOCR's resize_norm_img.
  */
-export async function lineTensor(
-  image: RawImage,
-  tensorWidth: number,
-  maxWidth = tensorWidth,
-): Promise<Float32Array> {
+export function lineTensor(image: RawImage, tensorWidth: number, maxWidth = tensorWidth): Float32Array {
   const width = scaledLineWidth(image, maxWidth);
-  const rgb = await resizeRgb(image, width, LINE_HEIGHT);
   const tensor = new Float32Array(3 * LINE_HEIGHT * tensorWidth);
-  writeChw(rgb, width, LINE_HEIGHT, LINE_NORMALISATION, tensor, 0, tensorWidth, LINE_HEIGHT);
+  writeResizedChw(image, width, LINE_HEIGHT, LINE_NORMALISATION, tensor, 0, tensorWidth, LINE_HEIGHT);
   return tensor;
 }
 

@@ -1,7 +1,7 @@
 import type { Box } from '../../../../src/core/values';
 import type { RawImage } from '../../../../src/images';
 import { runOnnx, stack, type OnnxModel } from '../runtime/onnx-model';
-import { resizeRgb, writeChw, type ChannelNormalisation } from '../tensor-input';
+import { writeResizedChw, type ChannelNormalisation } from '../tensor-input';
 import { dbPostprocess, type DbParams } from './db-postprocess';
 import type { Point } from './quad-geometry';
 import { sortReadingOrder } from './reading-order';
@@ -36,11 +36,10 @@ export function detectionInputSize(width: number, height: number, maxSideLen: nu
   return { width: side(width), height: side(height) };
 }
 
-export async function prepareDetectionInput(image: RawImage, maxSideLen: number): Promise<DetectionInput> {
+export function prepareDetectionInput(image: RawImage, maxSideLen: number): DetectionInput {
   const size = detectionInputSize(image.width, image.height, maxSideLen);
-  const rgb = await resizeRgb(image, size.width, size.height);
   const tensor = new Float32Array(3 * size.width * size.height);
-  writeChw(rgb, size.width, size.height, DETECTION_NORMALISATION, tensor, 0);
+  writeResizedChw(image, size.width, size.height, DETECTION_NORMALISATION, tensor);
   return { tensor, ...size };
 }
 

@@ -11,7 +11,7 @@ const DIRECTION_CLASSES = 2;
 /** Probabilities of [upright, upside down]. */
 export type DirectionProbabilities = readonly [number, number];
 
-export function prepareDirectionInput(image: RawImage): Promise<Float32Array> {
+export function prepareDirectionInput(image: RawImage): Float32Array {
   return lineTensor(image, DIRECTION_INPUT_WIDTH);
 }
 

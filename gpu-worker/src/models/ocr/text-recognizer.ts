@@ -35,9 +35,9 @@ export function recognitionInputWidth(image: Pick<RawImage, 'width' | 'height'>)
   return Math.min(MAX_INPUT_WIDTH, Math.max(MIN_INPUT_WIDTH, Math.ceil(scaled / WIDTH_STEP) * WIDTH_STEP));
 }
 
-export async function prepareRecognitionInput(image: RawImage): Promise<RecognitionInput> {
+export function prepareRecognitionInput(image: RawImage): RecognitionInput {
   const width = recognitionInputWidth(image);
-  return { tensor: await lineTensor(image, width, MAX_INPUT_WIDTH), width };
+  return { tensor: lineTensor(image, width, MAX_INPUT_WIDTH), width };
 }
 
 /** The batching key: a batch shares one input width. */
