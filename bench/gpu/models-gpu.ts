@@ -1,10 +1,5 @@
 import pino from 'pino';
-import {
-  Device,
-  ModelId,
-  ResolvedDevice,
-  createModelBlockHandlers,
-} from '../../gpu-worker/src/models';
+import { Device, ModelId, ResolvedDevice, createModelBlockHandlers } from '../../gpu-worker/src/models';
 import { measureBatchingThroughput, printThroughput } from '../models/batching-throughput';
 import { measureColdWarmLatency, printLatency } from '../models/cold-warm-latency';
 

@@ -26,9 +26,19 @@ export async function measureColdWarmLatency(device: Device = Device.Cpu): Promi
   const photo = await photoSizedImage();
   const cases: ReadonlyArray<{ model: ModelId; block: BlockType; inputs: Record<string, unknown>; config: unknown }> = [
     { model: ModelId.TextDetector, block: BlockType.DetectText, inputs: { image: page }, config: detectTextConfig.parse({}) },
-    { model: ModelId.TextDirection, block: BlockType.ClassifyTextDirection, inputs: { images: [crop as ImageValue] }, config: { minScore: 0.9 } },
+    {
+      model: ModelId.TextDirection,
+      block: BlockType.ClassifyTextDirection,
+      inputs: { images: [crop as ImageValue] },
+      config: { minScore: 0.9 },
+    },
     { model: ModelId.TextRecognizer, block: BlockType.RecognizeText, inputs: { images: [crop as ImageValue] }, config: {} },
-    { model: ModelId.ObjectDetector, block: BlockType.DetectObjects, inputs: { image: photo }, config: detectObjectsConfig.parse({}) },
+    {
+      model: ModelId.ObjectDetector,
+      block: BlockType.DetectObjects,
+      inputs: { image: photo },
+      config: detectObjectsConfig.parse({}),
+    },
   ];
   const results: LatencyResult[] = [];
   for (const c of cases) {
@@ -39,7 +49,14 @@ export async function measureColdWarmLatency(device: Device = Device.Cpu): Promi
     const warm: number[] = [];
     for (let i = 0; i < WARM_RUNS; i++) warm.push(await timed(() => callHandler(handler, c.inputs, c.config)));
     const metrics = models.metrics().models[c.model];
-    results.push({ model: c.model, block: c.block, coldMs, loadMs: metrics.lastLoadMs ?? 0, warmMs: median(warm), device: metrics.device });
+    results.push({
+      model: c.model,
+      block: c.block,
+      coldMs,
+      loadMs: metrics.lastLoadMs ?? 0,
+      warmMs: median(warm),
+      device: metrics.device,
+    });
     await models.dispose();
   }
   return results;

@@ -34,7 +34,11 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-export function callHandler(handler: BlockHandler | undefined, inputs: Record<string, unknown>, config: unknown): Promise<unknown> {
+export function callHandler(
+  handler: BlockHandler | undefined,
+  inputs: Record<string, unknown>,
+  config: unknown,
+): Promise<unknown> {
   if (!handler) return Promise.reject(new Error('handler not registered'));
   return handler(inputs, config, blockContext());
 }

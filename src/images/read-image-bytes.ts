@@ -11,11 +11,7 @@ const ALLOWED_URL_PROTOCOLS: readonly string[] = ['http:', 'https:'];
 const RETRYABLE_CLIENT_STATUSES: readonly number[] = [408, 429];
 
 /** The encoded bytes of an image value: the base64 payload decoded, or the URL's body fetched. */
-export async function readImageBytes(
-  value: ImageValue,
-  options: CompiledImageLoadOptions,
-  signal: AbortSignal,
-): Promise<Buffer> {
+export async function readImageBytes(value: ImageValue, options: CompiledImageLoadOptions, signal: AbortSignal): Promise<Buffer> {
   return 'base64' in value ? decodeBase64(value.base64, options.maxBytes) : fetchBytes(value.url, options, signal);
 }
 

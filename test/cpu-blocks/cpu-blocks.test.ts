@@ -19,7 +19,8 @@ function handler(type: BlockType): BlockHandler {
   return found;
 }
 
-const decode = (value: ImageValue): Promise<RawImage> => loadImage(value, compileImageLoadOptions(), new AbortController().signal);
+const decode = (value: ImageValue): Promise<RawImage> =>
+  loadImage(value, compileImageLoadOptions(), new AbortController().signal);
 
 /** A 100x60 image whose pixel at (x, y) is (x, y, 77): crops can be checked pixel by pixel. */
 async function gradient(): Promise<ImageValue> {
@@ -29,7 +30,9 @@ async function gradient(): Promise<ImageValue> {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) data.set([x, y, 77], (y * width + x) * 3);
   }
-  const png = await sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  const png = await sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
   return { base64: png.toString('base64') };
 }
 
@@ -82,7 +85,12 @@ describe('image.crop', () => {
   });
 
   test('fractional boxes round outward', () => {
-    expect(cropRectForBox({ x: 10.6, y: 4.2, width: 5.1, height: 2.2 }, 100, 60, 0)).toEqual({ left: 10, top: 4, width: 6, height: 3 });
+    expect(cropRectForBox({ x: 10.6, y: 4.2, width: 5.1, height: 2.2 }, 100, 60, 0)).toEqual({
+      left: 10,
+      top: 4,
+      width: 6,
+      height: 3,
+    });
   });
 
   test('a tilted text box (points) comes out levelled, sized by its sides', async () => {
@@ -110,14 +118,22 @@ describe('image.crop', () => {
     for (const format of ['png', 'jpeg', 'webp']) {
       const [out] = await crop(await gradient(), [{ x: 0, y: 0, width: 8, height: 8 }], 0, format);
       expect((out as { base64: string }).base64.startsWith(`data:image/${format};base64,`)).toBe(true);
-      expect((await sharp(Buffer.from((out as { base64: string }).base64.split(',')[1] ?? '', 'base64')).metadata()).format).toBe(format);
+      expect((await sharp(Buffer.from((out as { base64: string }).base64.split(',')[1] ?? '', 'base64')).metadata()).format).toBe(
+        format,
+      );
     }
   });
 
   test('no boxes, no crops; a box outside the image or a malformed box is INVALID_INPUT', async () => {
     const image = await gradient();
     expect(await crop(image, [])).toEqual([]);
-    await expectInvalidInput(crop(image, [{ x: 0, y: 0, width: 5, height: 5 }, { x: 200, y: 0, width: 5, height: 5 }]), /boxes\[1\].*outside/);
+    await expectInvalidInput(
+      crop(image, [
+        { x: 0, y: 0, width: 5, height: 5 },
+        { x: 200, y: 0, width: 5, height: 5 },
+      ]),
+      /boxes\[1\].*outside/,
+    );
     await expectInvalidInput(crop(image, [{ x: 0, y: 0, width: -5, height: 5 }]), /negative/);
     await expectInvalidInput(crop(image, [{ x: '1', y: 0, width: 5, height: 5 }]), /numeric/);
     await expectInvalidInput(crop(image, 'all of them'), /list of boxes/);
@@ -152,7 +168,8 @@ describe('detections.filter', () => {
   });
 
   test('malformed detections are INVALID_INPUT', async () => {
-    const run = (value: unknown) => handler(BlockType.DetectionsFilter)({ detections: value }, detectionsFilterConfig.parse({}), blockContext());
+    const run = (value: unknown) =>
+      handler(BlockType.DetectionsFilter)({ detections: value }, detectionsFilterConfig.parse({}), blockContext());
     await expectInvalidInput(run([{ label: 'dog', score: 'high', box: box(1) }]), /detections\[0\].score/);
     await expectInvalidInput(run([{ label: 'dog', score: 0.5 }]), /detections\[0\].box/);
   });
@@ -176,7 +193,9 @@ describe('image.annotate', () => {
     expect(meta).toMatchObject({ format: 'png', width: 100, height: 60 });
     const before = await pixels(image);
     const after = await pixels(out);
-    const at = (img: RawImage, x: number, y: number) => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
+    const at = (img: RawImage, x: number, y: number) => [
+      ...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3),
+    ];
     // On the detection's left edge the stroke colour (#ff3b30) replaced the gradient; inside, nothing changed.
     expect(at(after, 20, 35)).toEqual([0xff, 0x3b, 0x30]);
     expect(at(after, 35, 35)).toEqual(at(before, 35, 35));
@@ -192,7 +211,9 @@ describe('image.annotate', () => {
     const out = await annotate({ image, detections }, { color: '#00ff00', lineWidth: 6, labels: false });
     const after = await pixels(out);
     const before = await pixels(image);
-    const at = (img: RawImage, x: number, y: number) => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
+    const at = (img: RawImage, x: number, y: number) => [
+      ...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3),
+    ];
     expect(at(after, 18, 40)).toEqual([0, 255, 0]); // 2 px outside the edge: only a 6 px stroke reaches it
     expect(at(after, 30, 20)).toEqual(at(before, 30, 20)); // no caption above the box
     const webp = await annotate({ image, detections }, { format: 'webp' });
@@ -211,5 +232,7 @@ describe('image.annotate', () => {
 });
 
 test('cpuBlockHandlers covers exactly the CPU blocks', () => {
-  expect([...cpuBlockHandlers.keys()].sort()).toEqual([BlockType.DetectionsFilter, BlockType.ImageAnnotate, BlockType.ImageCrop].sort());
+  expect([...cpuBlockHandlers.keys()].sort()).toEqual(
+    [BlockType.DetectionsFilter, BlockType.ImageAnnotate, BlockType.ImageCrop].sort(),
+  );
 });

@@ -21,7 +21,12 @@ async function png(width: number, height: number, channels: 1 | 3 | 4 = 3): Prom
 }
 
 /** Fails unless `promise` rejects with a NodeExecutionError of the given code and retryability. */
-async function expectNodeError(promise: Promise<unknown>, code: NodeErrorCode, retryable: boolean, message?: RegExp): Promise<void> {
+async function expectNodeError(
+  promise: Promise<unknown>,
+  code: NodeErrorCode,
+  retryable: boolean,
+  message?: RegExp,
+): Promise<void> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
@@ -66,7 +71,9 @@ describe('loading images: base64', () => {
   });
 
   test('a GIF (or any format but JPEG, PNG, WebP) is INVALID_INPUT', async () => {
-    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff0000' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff0000' } })
+      .gif()
+      .toBuffer();
     await expectNodeError(load({ base64: gif.toString('base64') }), NodeErrorCode.InvalidInput, false, /gif is not supported/);
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
     await expectNodeError(load({ base64: svg.toString('base64') }), NodeErrorCode.InvalidInput, false, /not supported/);
@@ -87,7 +94,9 @@ describe('loading images: base64', () => {
   });
 
   test('a truncated file is INVALID_INPUT', async () => {
-    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } }).jpeg().toBuffer();
+    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } })
+      .jpeg()
+      .toBuffer();
     const truncated = bytes.subarray(0, Math.floor(bytes.length / 2));
     await expectNodeError(decodeImage(truncated, compileImageLoadOptions()), NodeErrorCode.InvalidInput, false);
   });
@@ -148,12 +157,27 @@ describe('loading images: URLs', () => {
   });
 
   test('a server slower than fetchTimeoutMs is a retryable timeout', async () => {
-    await expectNodeError(load({ url: server.url('/slow') }, { fetchTimeoutMs: 100 }), NodeErrorCode.BlockFailed, true, /timed out after 100 ms/);
+    await expectNodeError(
+      load({ url: server.url('/slow') }, { fetchTimeoutMs: 100 }),
+      NodeErrorCode.BlockFailed,
+      true,
+      /timed out after 100 ms/,
+    );
   });
 
   test('bodies over maxBytes are refused, declared or not', async () => {
-    await expectNodeError(load({ url: server.url('/big-declared') }, { maxBytes: 4_096 }), NodeErrorCode.InvalidInput, false, /too large/);
-    await expectNodeError(load({ url: server.url('/big-chunked') }, { maxBytes: 4_096 }), NodeErrorCode.InvalidInput, false, /too large/);
+    await expectNodeError(
+      load({ url: server.url('/big-declared') }, { maxBytes: 4_096 }),
+      NodeErrorCode.InvalidInput,
+      false,
+      /too large/,
+    );
+    await expectNodeError(
+      load({ url: server.url('/big-chunked') }, { maxBytes: 4_096 }),
+      NodeErrorCode.InvalidInput,
+      false,
+      /too large/,
+    );
   });
 
   test('only http(s) URLs, and the query string stays out of errors', async () => {

@@ -50,12 +50,16 @@ describe.each([...SINGLE_IMAGE_BLOCKS, ...IMAGE_LIST_BLOCKS])('%s rejects bad im
     await invalidInput(run(type, { base64: '%%% not base64 %%%' }));
   });
   test('a GIF, and a text file', async () => {
-    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00ff00' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00ff00' } })
+      .gif()
+      .toBuffer();
     expect((await invalidInput(run(type, base64Image(gif)))).message).toMatch(/gif is not supported/);
     await invalidInput(run(type, base64Image(Buffer.from('just some text'))));
   });
   test('an image over the size limit', async () => {
-    const big = await sharp({ create: { width: 2100, height: 40, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    const big = await sharp({ create: { width: 2100, height: 40, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
     expect((await invalidInput(run(type, base64Image(big)))).message).toMatch(/too large: 2100x40/);
   });
   test('a URL that answers 404', async () => {
@@ -82,7 +86,9 @@ test('no model was loaded to reject any of this', () => {
 test('an aborted signal stops a request before inference', async () => {
   const controller = new AbortController();
   controller.abort(new Error('run cancelled'));
-  const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#ffffff' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer();
   await expect(run(BlockType.RecognizeText, base64Image(png), controller.signal)).rejects.toThrow('run cancelled');
   expect(models.metrics().models[ModelId.TextRecognizer].batches.items).toBe(0);
 });

@@ -1,4 +1,5 @@
 /** @jest-environment ./test/support/native-realm-environment.js */
+import * as tf from '@tensorflow/tfjs';
 import pino from 'pino';
 import sharp from 'sharp';
 import { BlockType, detectObjectsConfig, type DetectObjectsConfig } from '../../src/core/blocks';
@@ -82,6 +83,14 @@ describe('detect.objects (NanoDet, COCO)', () => {
     const kite = await labels('kite.jpg');
     expect(kite).toContain('kite');
     expect(kite.filter((l) => l === 'person').length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('no tensors leak between requests', async () => {
+    await detect('dog.jpg');
+    const before = tf.memory().numTensors;
+    await detect('person.jpg');
+    await detect('dog.jpg');
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('minScore and maxDetections are honoured', async () => {

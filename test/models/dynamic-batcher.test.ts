@@ -32,11 +32,14 @@ describe('DynamicBatcher', () => {
   test('a full batch starts at once; items arriving while it runs form the next batch', async () => {
     const gate = deferred();
     const batches: number[][] = [];
-    const batcher = new DynamicBatcher<number, number>(async (items) => {
-      batches.push([...items]);
-      if (batches.length === 1) await gate.promise;
-      return [...items];
-    }, options({ maxWaitMs: 60_000 }));
+    const batcher = new DynamicBatcher<number, number>(
+      async (items) => {
+        batches.push([...items]);
+        if (batches.length === 1) await gate.promise;
+        return [...items];
+      },
+      options({ maxWaitMs: 60_000 }),
+    );
     const first = [1, 2, 3, 4].map((x) => batcher.submit(x));
     await Promise.resolve();
     expect(batches).toEqual([[1, 2, 3, 4]]); // full: it did not wait 60 s
@@ -64,10 +67,13 @@ describe('DynamicBatcher', () => {
 
   test('with maxBatchSize 1 nothing waits and nothing batches', async () => {
     const sizes: number[] = [];
-    const batcher = new DynamicBatcher<number, number>(async (items) => {
-      sizes.push(items.length);
-      return [...items];
-    }, options({ maxBatchSize: 1, maxWaitMs: 60_000 }));
+    const batcher = new DynamicBatcher<number, number>(
+      async (items) => {
+        sizes.push(items.length);
+        return [...items];
+      },
+      options({ maxBatchSize: 1, maxWaitMs: 60_000 }),
+    );
     expect(await Promise.all([1, 2, 3].map((x) => batcher.submit(x)))).toEqual([1, 2, 3]);
     expect(sizes).toEqual([1, 1, 1]);
   });
@@ -89,10 +95,13 @@ describe('DynamicBatcher', () => {
 
   test('items batch only with items of the same key', async () => {
     const batches: Array<[string, string[]]> = [];
-    const batcher = new DynamicBatcher<string, string>(async (items, key) => {
-      batches.push([key, [...items]]);
-      return [...items];
-    }, options({ maxConcurrentBatches: 2 }));
+    const batcher = new DynamicBatcher<string, string>(
+      async (items, key) => {
+        batches.push([key, [...items]]);
+        return [...items];
+      },
+      options({ maxConcurrentBatches: 2 }),
+    );
     await Promise.all([
       batcher.submit('a1', 'a'),
       batcher.submit('b1', 'b'),
@@ -108,11 +117,14 @@ describe('DynamicBatcher', () => {
   test('an aborted caller leaves the queue before its batch runs, and shares one abort listener', async () => {
     const gate = deferred();
     const seen: number[] = [];
-    const batcher = new DynamicBatcher<number, number>(async (items) => {
-      seen.push(...items);
-      await gate.promise;
-      return [...items];
-    }, options({ maxBatchSize: 1, maxWaitMs: 0 }));
+    const batcher = new DynamicBatcher<number, number>(
+      async (items) => {
+        seen.push(...items);
+        await gate.promise;
+        return [...items];
+      },
+      options({ maxBatchSize: 1, maxWaitMs: 0 }),
+    );
     const running = batcher.submit(1);
     const controller = new AbortController();
     const queued = [2, 3, 4].map((x) => batcher.submit(x, '', controller.signal));
@@ -128,10 +140,13 @@ describe('DynamicBatcher', () => {
 
   test('close rejects what is queued', async () => {
     const gate = deferred();
-    const batcher = new DynamicBatcher<number, number>(async (items) => {
-      await gate.promise;
-      return [...items];
-    }, options({ maxBatchSize: 1, maxWaitMs: 0 }));
+    const batcher = new DynamicBatcher<number, number>(
+      async (items) => {
+        await gate.promise;
+        return [...items];
+      },
+      options({ maxBatchSize: 1, maxWaitMs: 0 }),
+    );
     const running = batcher.submit(1);
     const queued = batcher.submit(2);
     batcher.close(new Error('shutting down'));

@@ -34,7 +34,11 @@ async function detect(image: Buffer, config: DetectTextConfig = defaults): Promi
 /** detect.text -> image.crop -> recognize.text, as a workflow wires them. */
 async function read(image: Buffer): Promise<{ boxes: Box[]; texts: RecognizedText[] }> {
   const boxes = await detect(image);
-  const crops = await handler(BlockType.ImageCrop)({ image: base64Image(image), boxes }, { padding: 0, format: 'png' }, blockContext());
+  const crops = await handler(BlockType.ImageCrop)(
+    { image: base64Image(image), boxes },
+    { padding: 0, format: 'png' },
+    blockContext(),
+  );
   const out = await handler(BlockType.RecognizeText)({ images: crops.images }, {}, blockContext());
   return { boxes, texts: out.texts as RecognizedText[] };
 }
@@ -83,13 +87,37 @@ describe('detect.text + image.crop + recognize.text', () => {
     const read_ = texts.map((t) => normaliseText(t.text));
     // Reading order: the page starts with its first heading.
     expect(read_[0]).toBe('constructors');
-    const headings = ['Constructors', 'Properties', 'Methods', 'Namespaces', 'Enumerations', 'Classes', 'Interfaces', 'Type Aliases'];
+    const headings = [
+      'Constructors',
+      'Properties',
+      'Methods',
+      'Namespaces',
+      'Enumerations',
+      'Classes',
+      'Interfaces',
+      'Type Aliases',
+    ];
     for (const heading of headings) expect(read_).toContain(normaliseText(heading));
     // Identifiers carry an icon glyph the model reads as a stray character: match by containment.
     const identifiers = [
-      'constructor', 'faceTriangulation', 'performance', 'segmentation', 'validate', 'warmup', 'GraphModel',
-      'WebCam', 'BodyKeypoint', 'FaceDescriptionConfig', 'SegmentationConfig', 'BodyAnnotationBlazePose',
-      'ExternalCanvas', 'FingerDirection', 'GestureResult', 'ImageObjects', 'SegmentationEnum', 'WarmupEnum',
+      'constructor',
+      'faceTriangulation',
+      'performance',
+      'segmentation',
+      'validate',
+      'warmup',
+      'GraphModel',
+      'WebCam',
+      'BodyKeypoint',
+      'FaceDescriptionConfig',
+      'SegmentationConfig',
+      'BodyAnnotationBlazePose',
+      'ExternalCanvas',
+      'FingerDirection',
+      'GestureResult',
+      'ImageObjects',
+      'SegmentationEnum',
+      'WarmupEnum',
     ];
     const found = identifiers.filter((word) => read_.some((text) => text.includes(normaliseText(word))));
     expect(found.length).toBeGreaterThanOrEqual(identifiers.length - 2);
@@ -117,7 +145,11 @@ describe('classify.text_direction', () => {
   /** A tight crop of one rendered line, as detect.text + image.crop produce. */
   async function lineImage(text: string): Promise<Buffer> {
     const page = await renderText(520, 64, [{ text, x: 12, y: 44, fontSize: 32 }]);
-    return sharp(page).trim({ background: '#ffffff' }).extend({ top: 4, bottom: 4, left: 4, right: 4, background: '#ffffff' }).png().toBuffer();
+    return sharp(page)
+      .trim({ background: '#ffffff' })
+      .extend({ top: 4, bottom: 4, left: 4, right: 4, background: '#ffffff' })
+      .png()
+      .toBuffer();
   }
 
   test('tells upright lines from lines rotated 180 degrees', async () => {
@@ -142,14 +174,25 @@ describe('classify.text_direction', () => {
     const upsideDown = await sharp(page).rotate(180).png().toBuffer();
     const boxes = await detect(upsideDown);
     expect(boxes).toHaveLength(2);
-    const crops = await handler(BlockType.ImageCrop)({ image: base64Image(upsideDown), boxes }, { padding: 0, format: 'png' }, blockContext());
+    const crops = await handler(BlockType.ImageCrop)(
+      { image: base64Image(upsideDown), boxes },
+      { padding: 0, format: 'png' },
+      blockContext(),
+    );
     const out = await handler(BlockType.ClassifyTextDirection)({ images: crops.images }, { minScore: 0.9 }, blockContext());
     expect((out.directions as TextDirection[]).map((d) => d.angle)).toEqual([180, 180]);
   });
 
   test('minScore gates the 180 verdict; below it the answer is 0 with the upright probability', async () => {
-    const rotated = await sharp(await lineImage('Invoice number 4821')).rotate(180).png().toBuffer();
-    const out = await handler(BlockType.ClassifyTextDirection)({ images: [base64Image(rotated)] }, { minScore: 0.5 }, blockContext());
+    const rotated = await sharp(await lineImage('Invoice number 4821'))
+      .rotate(180)
+      .png()
+      .toBuffer();
+    const out = await handler(BlockType.ClassifyTextDirection)(
+      { images: [base64Image(rotated)] },
+      { minScore: 0.5 },
+      blockContext(),
+    );
     expect((out.directions as TextDirection[])[0]?.angle).toBe(180);
     // The gate itself, on probabilities the model could give:
     expect(toTextDirection([0.2, 0.8], 0.9)).toEqual({ angle: 0, score: 0.2 });

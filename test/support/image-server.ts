@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A real HTTP server on a free local port, serving `routes` by path; everything else is 404. */
-export async function startImageServer(routes: Record<string, Route>): Promise<{ url(path: string): string; close(): Promise<void> }> {
+export async function startImageServer(
+  routes: Record<string, Route>,
+): Promise<{ url(path: string): string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const route = routes[new URL(req.url ?? '/', 'http://localhost').pathname];
     if (route) return route(req, res);

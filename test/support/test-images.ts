@@ -46,7 +46,12 @@ export interface TextLine {
 }
 
 /** Renders text on a white canvas with sharp (librsvg + fontconfig), as a stand-in for a scanned page. */
-export async function renderText(width: number, height: number, lines: readonly TextLine[], background = '#ffffff'): Promise<Buffer> {
+export async function renderText(
+  width: number,
+  height: number,
+  lines: readonly TextLine[],
+  background = '#ffffff',
+): Promise<Buffer> {
   const body = lines
     .map(
       (line) =>

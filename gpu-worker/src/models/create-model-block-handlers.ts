@@ -91,7 +91,10 @@ export function createModelBlockHandlers(options: ModelBlockOptions = {}): Model
     };
 
   const batchers: Batchers = {
-    [ModelId.TextDetector]: new DynamicBatcher(withModel(ModelId.TextDetector, runDetectionBatch), batchingOf(ModelId.TextDetector)),
+    [ModelId.TextDetector]: new DynamicBatcher(
+      withModel(ModelId.TextDetector, runDetectionBatch),
+      batchingOf(ModelId.TextDetector),
+    ),
     [ModelId.TextDirection]: new DynamicBatcher(
       withModel(ModelId.TextDirection, runDirectionBatch),
       batchingOf(ModelId.TextDirection),
@@ -131,7 +134,12 @@ export function createModelBlockHandlers(options: ModelBlockOptions = {}): Model
           batches: batchers[id].stats(),
         };
       }
-      return { device: compiled.device, residentModels: cacheMetrics.residentModels, residentBytes: cacheMetrics.residentBytes, models };
+      return {
+        device: compiled.device,
+        residentModels: cacheMetrics.residentModels,
+        residentBytes: cacheMetrics.residentBytes,
+        models,
+      };
     },
     dispose: async () => {
       for (const id of MODEL_IDS) batchers[id].close(new Error('the model blocks are shutting down'));

@@ -15,8 +15,10 @@ export interface BatchingOptions {
 export type RunBatch<Item, Result> = (items: readonly Item[], key: string) => Promise<Result[]>;
 
 export function validateBatchingOptions(options: Readonly<BatchingOptions>): void {
-  if (!Number.isInteger(options.maxBatchSize) || options.maxBatchSize < 1) throw new RangeError('maxBatchSize must be an integer >= 1');
-  if (!(options.maxWaitMs >= 0) || !Number.isFinite(options.maxWaitMs)) throw new RangeError('maxWaitMs must be a finite number >= 0');
+  if (!Number.isInteger(options.maxBatchSize) || options.maxBatchSize < 1)
+    throw new RangeError('maxBatchSize must be an integer >= 1');
+  if (!(options.maxWaitMs >= 0) || !Number.isFinite(options.maxWaitMs))
+    throw new RangeError('maxWaitMs must be a finite number >= 0');
   if (!Number.isInteger(options.maxConcurrentBatches) || options.maxConcurrentBatches < 1) {
     throw new RangeError('maxConcurrentBatches must be an integer >= 1');
   }

@@ -78,20 +78,21 @@ const noBatching: Readonly<BatchingOptions> = Object.freeze({ maxBatchSize: 1, m
  *   to overlap host-side preprocessing and copies with compute (not measured here: no GPU on the dev machine).
  * NanoDet's converted graph has a fixed batch of 1 and runs on the CPU (wasm) everywhere.
  */
-export const DEFAULT_BATCHING: Readonly<Record<ResolvedDevice, Readonly<Record<ModelId, Readonly<BatchingOptions>>>>> = Object.freeze({
-  [ResolvedDevice.Cpu]: Object.freeze({
-    [ModelId.TextDetector]: noBatching,
-    [ModelId.TextDirection]: Object.freeze({ maxBatchSize: 16, maxWaitMs: 2, maxConcurrentBatches: 1 }),
-    [ModelId.TextRecognizer]: noBatching,
-    [ModelId.ObjectDetector]: noBatching,
-  }),
-  [ResolvedDevice.Cuda]: Object.freeze({
-    [ModelId.TextDetector]: Object.freeze({ maxBatchSize: 8, maxWaitMs: 2, maxConcurrentBatches: 2 }),
-    [ModelId.TextDirection]: Object.freeze({ maxBatchSize: 64, maxWaitMs: 2, maxConcurrentBatches: 2 }),
-    [ModelId.TextRecognizer]: Object.freeze({ maxBatchSize: 32, maxWaitMs: 2, maxConcurrentBatches: 2 }),
-    [ModelId.ObjectDetector]: noBatching,
-  }),
-});
+export const DEFAULT_BATCHING: Readonly<Record<ResolvedDevice, Readonly<Record<ModelId, Readonly<BatchingOptions>>>>> =
+  Object.freeze({
+    [ResolvedDevice.Cpu]: Object.freeze({
+      [ModelId.TextDetector]: noBatching,
+      [ModelId.TextDirection]: Object.freeze({ maxBatchSize: 16, maxWaitMs: 2, maxConcurrentBatches: 1 }),
+      [ModelId.TextRecognizer]: noBatching,
+      [ModelId.ObjectDetector]: noBatching,
+    }),
+    [ResolvedDevice.Cuda]: Object.freeze({
+      [ModelId.TextDetector]: Object.freeze({ maxBatchSize: 8, maxWaitMs: 2, maxConcurrentBatches: 2 }),
+      [ModelId.TextDirection]: Object.freeze({ maxBatchSize: 64, maxWaitMs: 2, maxConcurrentBatches: 2 }),
+      [ModelId.TextRecognizer]: Object.freeze({ maxBatchSize: 32, maxWaitMs: 2, maxConcurrentBatches: 2 }),
+      [ModelId.ObjectDetector]: noBatching,
+    }),
+  });
 
 /** Models whose batch dimension is fixed at 1: their maxBatchSize is always 1, whatever is asked. */
 const UNBATCHABLE_MODELS: readonly ModelId[] = [ModelId.ObjectDetector];

@@ -2,12 +2,7 @@ import type { BlockHandler } from '../../../../src/blocks/block-handler';
 import type { DetectTextConfig } from '../../../../src/core/blocks';
 import type { Box } from '../../../../src/core/values';
 import type { DynamicBatcher } from '../dynamic-batcher';
-import {
-  boxesFromProbabilityMap,
-  detectionBatchKey,
-  prepareDetectionInput,
-  type DetectionInput,
-} from '../ocr/text-detector';
+import { boxesFromProbabilityMap, detectionBatchKey, prepareDetectionInput, type DetectionInput } from '../ocr/text-detector';
 import { loadImageInput, type ImageInputOptions } from './image-inputs';
 
 export interface DetectTextOutputs {

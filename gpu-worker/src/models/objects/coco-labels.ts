@@ -2,6 +2,7 @@
  * The 80 COCO object classes in the order detectors trained on COCO number them (class index -> label),
  * spelt as in the COCO 2017 annotations ("motorcycle", "couch", "tv"), the names users filter on.
  */
+// prettier-ignore
 export const COCO_LABELS: readonly string[] = Object.freeze([
   'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'traffic light',
   'fire hydrant', 'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow',

@@ -74,12 +74,10 @@ export function boxesFromProbabilityMap(
   const scaleY = image.height / input.height;
   const boxes: Box[] = [];
   for (const region of dbPostprocess(map, input.width, input.height, params)) {
-    const points = region.quad.map(
-      ([x, y]): Point => [
-        clamp(Math.round(x * scaleX), 0, image.width - 1),
-        clamp(Math.round(y * scaleY), 0, image.height - 1),
-      ],
-    );
+    const points = region.quad.map(([x, y]): Point => [
+      clamp(Math.round(x * scaleX), 0, image.width - 1),
+      clamp(Math.round(y * scaleY), 0, image.height - 1),
+    ]);
     const xs = points.map((p) => p[0]);
     const ys = points.map((p) => p[1]);
     const x = Math.min(...xs);
