@@ -65,6 +65,10 @@ export interface RunningStack {
   children: Map<string, ManagedChild>;
   /** Starts one more process of a kind (e.g. a worker after a kill); resolves once it is ready. */
   spawn(kind: StackProcess, name?: string): Promise<ManagedChild>;
+  /** Stops PostgREST (as an outage would), leaving everything else running. */
+  stopPostgrest(): Promise<void>;
+  /** Starts PostgREST again on the same port; resolves once it is ready. */
+  startPostgrest(): Promise<void>;
   /** Stops every process, the last-started first, PostgREST last. */
   stop(): Promise<void>;
 }
@@ -96,14 +100,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const admin = new URL(options.adminUrl);
     const dbUri = `postgres://authenticator:${encodeURIComponent(authenticatorPassword)}@${admin.hostname}:${admin.port || 5432}/${options.database}`;
     const postgrestPort = options.postgrestPort || (await freePort());
-    const postgrest = await startPostgrest({
-      dbUri,
-      jwtSecret: options.jwtSecret,
-      port: postgrestPort,
-      adminPort: await freePort(),
-      quiet: options.quiet,
-    });
-    children.set('postgrest', postgrest);
+    const postgrestOptions = { dbUri, jwtSecret: options.jwtSecret, port: postgrestPort, adminPort: await freePort(), quiet: options.quiet };
+    children.set('postgrest', await startPostgrest(postgrestOptions));
 
     const gpuPort = options.gpuWorkerPort || (await freePort());
     const apiPort = options.apiPort || (await freePort());
@@ -167,6 +165,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       children,
       spawn,
       stop: stopAll,
+      stopPostgrest: async () => {
+        await children.get('postgrest')?.stop();
+      },
+      startPostgrest: async () => {
+        // Keeps its place first in the map, so a full stop still stops it last.
+        children.set('postgrest', await startPostgrest(postgrestOptions));
+      },
     };
   } catch (err) {
     await stopAll();
