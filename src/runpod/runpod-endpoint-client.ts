@@ -1,3 +1,4 @@
+import { Agent, request } from 'undici';
 import { NodeErrorCode, NonRetryableNodeError, RetryableNodeError } from '../core/errors';
 import {
   RunpodJobStatus,
@@ -14,6 +15,8 @@ export interface RunpodEndpointClientOptions {
   apiKey: string | undefined;
   /** Per request. @defaultValue 10000 */
   requestTimeoutMs?: number;
+  /** Keep-alive connections to the endpoint at most. @defaultValue 128 */
+  maxConnections?: number;
 }
 
 /**
@@ -23,10 +26,17 @@ export interface RunpodEndpointClientOptions {
 export class RunpodEndpointClient {
   private readonly base: string;
   private readonly timeoutMs: number;
+  /** undici directly rather than fetch: the same client underneath, at a fraction of fetch's per-request cost. */
+  private readonly agent: Agent;
 
   constructor(private readonly options: RunpodEndpointClientOptions) {
     this.base = options.endpointUrl.replace(/\/+$/, '');
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.agent = new Agent({ connections: options.maxConnections ?? 128, keepAliveTimeout: 30_000 });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
   }
 
   async run(input: BlockJobInput, policy?: RunpodRunRequest['policy']): Promise<RunpodJobState> {
@@ -50,23 +60,27 @@ export class RunpodEndpointClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let status: number;
+    let text: string;
     try {
-      res = await fetch(`${this.base}${path}`, {
-        method,
+      const res = await request(`${this.base}${path}`, {
+        method: method as 'GET' | 'POST',
         headers,
         body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        dispatcher: this.agent,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
       });
+      status = res.statusCode;
+      text = await res.body.text();
     } catch (err) {
       throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod endpoint unreachable: ${(err as Error).message}`, err);
     }
-    const text = await res.text();
-    if (res.status === 429 || res.status >= 500) {
-      throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    if (status === 429 || status >= 500) {
+      throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod ${method} ${path} answered ${status}: ${text.slice(0, 300)}`);
     }
-    if (!res.ok) {
-      throw new NonRetryableNodeError(NodeErrorCode.RunpodRejected, `RunPod ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    if (status < 200 || status >= 300) {
+      throw new NonRetryableNodeError(NodeErrorCode.RunpodRejected, `RunPod ${method} ${path} answered ${status}: ${text.slice(0, 300)}`);
     }
     try {
       return JSON.parse(text) as T;

@@ -95,7 +95,10 @@ export class RunpodJobWatcher {
   private async poll(jobId: string, signal: AbortSignal): Promise<RunpodJobState> {
     let delay = this.options.pollInitialMs;
     for (;;) {
-      await sleep(delay, undefined, { signal });
+      // timers/promises rejects with a generic AbortError; callers want the abort's own reason.
+      await sleep(delay, undefined, { signal }).catch(() => {
+        throw signal.reason;
+      });
       delay = Math.min(delay * 2, this.options.pollMaxMs);
       try {
         const state = await this.client.status(jobId);
