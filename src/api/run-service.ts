@@ -93,11 +93,40 @@ export class RunService {
         },
       },
     });
+    if (created) {
+      await this.queue.enqueue(id, 1, priority);
+      return {
+        id,
+        tenantId: req.tenantId,
+        workflowId: req.workflow.id,
+        workflowVersion: req.workflow.version,
+        status: RunStatus.Queued,
+        inputs,
+        outputs: null,
+        error: null,
+        priority,
+        createdAt: at,
+        startedAt: null,
+        finishedAt: null,
+        lastSeq: 1,
+        nodes: nodes.map((n) => ({
+          nodeId: n.id,
+          block: n.block.type,
+          status: NodeStatus.Pending,
+          attempts: 0,
+          progress: null,
+          output: null,
+          error: null,
+          startedAt: null,
+          finishedAt: null,
+        })),
+      };
+    }
     const run = await this.store.load(id);
     if (!run) throw new NotFoundError('run', id);
-    // Enqueue on an idempotent hit too: if the first call died between storing and enqueueing, this
-    // repairs it; BullMQ ignores an add whose job id exists.
-    if (created || run.status === RunStatus.Queued) await this.queue.enqueue(id, run.queuedSeq, run.priority);
+    // An idempotent hit: enqueue again if the run is still queued. If the first call died between
+    // storing and enqueueing, this repairs it; BullMQ ignores an add whose job id exists.
+    if (run.status === RunStatus.Queued) await this.queue.enqueue(id, run.queuedSeq, run.priority);
     return runViewOfStored(run);
   }
 

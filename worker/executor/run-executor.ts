@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { BLOCK_CATALOG, BlockRuntime } from '../../src/core/blocks';
 import type { Clock } from '../../src/core/clock';
@@ -67,6 +68,24 @@ export class RunExecutor {
     const driver = new RunDriver(this.deps, runId, shutdown);
     return driver.drive();
   }
+}
+
+/**
+ * Compiled definitions by workflow version. A version never changes, so compiling it once per
+ * worker process is enough; runs of the same workflow (the common case) skip the zod parses.
+ */
+const compiledDefinitions = new LRUCache<string, CompiledDefinition>({ max: 1000 });
+const UNLIMITED = { maxNodes: Number.MAX_SAFE_INTEGER, maxDefinitionBytes: Number.MAX_SAFE_INTEGER };
+
+function compiledDefinitionOf(run: StoredRun): CompiledDefinition {
+  const key = `${run.workflowId}@${run.workflowVersion}`;
+  let def = compiledDefinitions.get(key);
+  if (!def) {
+    // The API validated it against its limits; here it only needs compiling.
+    def = compileDefinition(run.definition, BLOCK_CATALOG, UNLIMITED);
+    compiledDefinitions.set(key, def);
+  }
+  return def;
 }
 
 class RunDriver {
@@ -165,7 +184,7 @@ class RunDriver {
 
   private load(run: StoredRun): void {
     this.run = run;
-    this.def = compileDefinition(run.definition, BLOCK_CATALOG, { maxNodes: Number.MAX_SAFE_INTEGER, maxDefinitionBytes: Number.MAX_SAFE_INTEGER });
+    this.def = compiledDefinitionOf(run);
     this.cancelRequested = run.cancelRequested;
     const started = run.executionStartedAt ?? run.startedAt;
     this.startedAtMs = started ? Date.parse(started) : undefined;
@@ -247,8 +266,10 @@ class RunDriver {
         await this.finish(decision.outcome);
         return ExecutionEnd.Finished;
       }
-      for (const id of decision.skip) await this.skipNode(id);
-      for (const id of decision.start) await this.queueNode(id);
+      // Transitions of different nodes are independent: send them together. They reach Redis in
+      // this order on one connection, so their seqs follow the scheduler's (topological) order.
+      await Promise.all(decision.skip.map((id) => this.skipNode(id)));
+      await Promise.all(decision.start.map((id) => this.queueNode(id)));
       if (decision.skip.length > 0) continue;
       if (this.inflight.size === 0 && decision.start.length === 0 && decision.wakeAtMs === undefined && this.settled.length === 0) {
         // Nothing runs and nothing will: a scheduler bug, never expected. Fail loudly rather than hang.
@@ -372,14 +393,16 @@ class RunDriver {
     }).catch(() => undefined);
   }
 
-  /** Records finished attempts, in the order they finished. */
+  /** Records finished attempts, in the order they finished (sent together; each is its own node's). */
   private async recordSettled(): Promise<void> {
     while (this.settled.length > 0) {
-      const s = this.settled.shift() as Settled;
-      const { result } = s;
-      if ('abandoned' in result) continue;
-      if (result.ok) await this.succeed(s.nodeId, s.attempt, result.output);
-      else await this.failAttempt(s.nodeId, s.attempt, result.error);
+      await Promise.all(
+        this.settled.splice(0).map(async ({ nodeId, attempt, result }) => {
+          if ('abandoned' in result) return;
+          if (result.ok) await this.succeed(nodeId, attempt, result.output);
+          else await this.failAttempt(nodeId, attempt, result.error);
+        }),
+      );
     }
   }
 
@@ -444,19 +467,19 @@ class RunDriver {
     // An attempt that succeeded meanwhile did real work: keep its output (a retryRun reuses it).
     for (const s of this.settled.splice(0)) if (s.result.ok) await this.succeed(s.nodeId, s.attempt, s.result.output);
 
-    for (const id of this.def.order) {
-      const n = this.node(id);
-      if (isTerminalNodeStatus(n.status)) continue;
-      const at = this.nowIso();
-      if (await this.apply({
-        nodeId: id,
-        expect: [n.status],
-        nodes: [[id, { [NodeField.Status]: NodeStatus.Cancelled, [NodeField.FinishedAt]: at }]],
-        event: { type: RunEventType.NodeCancelled, nodeId: id, ...(n.attempt > 0 ? { attempt: n.attempt } : {}), ...this.base() },
-      })) {
-        n.status = NodeStatus.Cancelled;
-      }
-    }
+    await Promise.all(
+      this.def.order.map(async (id) => {
+        const n = this.node(id);
+        if (isTerminalNodeStatus(n.status)) return;
+        const applied = await this.apply({
+          nodeId: id,
+          expect: [n.status],
+          nodes: [[id, { [NodeField.Status]: NodeStatus.Cancelled, [NodeField.FinishedAt]: this.nowIso() }]],
+          event: { type: RunEventType.NodeCancelled, nodeId: id, ...(n.attempt > 0 ? { attempt: n.attempt } : {}), ...this.base() },
+        });
+        if (applied) n.status = NodeStatus.Cancelled;
+      }),
+    );
 
     const at = this.nowIso();
     const expireSeconds = this.deps.options.retentionSeconds;
