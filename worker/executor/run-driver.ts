@@ -1,0 +1,484 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { BlockRuntime } from '../../src/core/blocks';
+import type { CompiledDefinition, CompiledNode } from '../../src/core/definition';
+import { NodeCancelledError, NodeErrorCode, type NodeExecutionError, type RunErrorInfo } from '../../src/core/errors';
+import { RunEventType } from '../../src/core/events';
+import {
+  decideAfterFailure,
+  planRun,
+  resolveNodeInputs,
+  type NodeRuntimeState,
+  type RunOutcome,
+  type RunRuntimeState,
+} from '../../src/core/scheduler';
+import { NodeStatus, RunStatus, isTerminalNodeStatus, isTerminalRunStatus } from '../../src/core/states';
+import { UnreachableCaseError } from '../../src/core/unreachable';
+import { NodeField, RunField, type StoredNode, type StoredRun } from '../../src/redis/run-state-codec';
+import { TransitionRejection, type Transition } from '../../src/redis/run-store';
+import { compiledDefinitionOf } from './compiled-definitions';
+import { AbandonedError, runNodeAttempt, type NodeAttemptResult } from './node-attempt';
+import { ExecutionEnd, type RunExecutorDeps } from './executor-types';
+
+/** A settled attempt waiting for the loop to record it. */
+interface Settled {
+  nodeId: string;
+  attempt: number;
+  result: NodeAttemptResult;
+}
+
+interface LocalNode extends NodeRuntimeState {
+  jobId: string | undefined;
+}
+
+/**
+ * Drives one run for as long as this worker holds its lease.
+ *
+ * The loop keeps a local copy of the node states and changes it as it sends each transition, then
+ * sends every transition of one step (record what finished, skip, queue what became ready, end the
+ * run) together and waits for them once: one Redis round trip per step, with seqs in the order the
+ * transitions were sent (one connection keeps the order). The lease makes this driver the only
+ * writer of node states; if a transition is refused anyway, the local copy is reloaded from Redis.
+ */
+export class RunDriver {
+  private readonly token = randomUUID();
+  private readonly log: Logger;
+  /** Aborted when this driver must stop touching the run; in-flight attempts listen to it. */
+  private readonly stop = new AbortController();
+  private readonly inflight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly settled: Settled[] = [];
+  /** Transitions sent in the current step, not yet confirmed. */
+  private readonly writes: Array<Promise<boolean>> = [];
+  private wake: (() => void) | undefined;
+  private run!: StoredRun;
+  private def!: CompiledDefinition;
+  private nodes = new Map<string, LocalNode>();
+  private startedAtMs: number | undefined;
+  private cancelRequested = false;
+  /** Set when Redis refused a transition this driver expected to apply: reload before deciding again. */
+  private resync = false;
+  private readonly lastProgressAt = new Map<string, number>();
+
+  constructor(
+    private readonly deps: RunExecutorDeps,
+    private readonly runId: string,
+    private readonly shutdown: AbortSignal,
+  ) {
+    this.log = deps.logger.child({ runId });
+  }
+
+  async drive(): Promise<ExecutionEnd> {
+    if (!(await this.takeLease())) return ExecutionEnd.Abandoned;
+    const renew = setInterval(() => void this.renewLease(), Math.max(100, Math.floor(this.deps.options.leaseMs / 3)));
+    const onShutdown = (): void => this.abandon('worker shutting down');
+    this.shutdown.addEventListener('abort', onShutdown, { once: true });
+    const unlisten = await this.deps.control.onCancel(this.runId, () => {
+      this.cancelRequested = true;
+      this.poke();
+    });
+    try {
+      const loaded = await this.deps.store.load(this.runId);
+      if (!loaded) return ExecutionEnd.NotFound;
+      if (isTerminalRunStatus(loaded.status)) return ExecutionEnd.Finished;
+      this.load(loaded);
+      if (this.shutdown.aborted) return ExecutionEnd.Abandoned;
+      if (loaded.status === RunStatus.Queued && !(await this.startRun())) return ExecutionEnd.Finished;
+      this.resumeInflight();
+      return await this.loop();
+    } catch (err) {
+      if (err instanceof AbandonedError) return ExecutionEnd.Abandoned;
+      throw err;
+    } finally {
+      clearInterval(renew);
+      this.shutdown.removeEventListener('abort', onShutdown);
+      unlisten();
+      this.stop.abort(new AbandonedError('executor finished'));
+      await Promise.allSettled([...this.inflight.values()].map((f) => f.done));
+      await this.deps.store.releaseLease(this.runId, this.token).catch(() => undefined);
+    }
+  }
+
+  // ---- lease -------------------------------------------------------------------------------
+
+  private async takeLease(): Promise<boolean> {
+    const { leaseMs } = this.deps.options;
+    // A worker that died holding the lease frees it within leaseMs; BullMQ may hand the job over sooner.
+    const deadline = this.deps.clock.now() + leaseMs * 2;
+    while (!this.shutdown.aborted) {
+      if (await this.deps.store.holdLease(this.runId, this.token, leaseMs)) return true;
+      if (this.deps.clock.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, Math.min(250, leaseMs / 4)));
+    }
+    return false;
+  }
+
+  private async renewLease(): Promise<void> {
+    try {
+      const held = await this.deps.store.holdLease(this.runId, this.token, this.deps.options.leaseMs);
+      if (!held) this.abandon('lease lost');
+      else if (!this.cancelRequested && (await this.deps.store.isCancelRequested(this.runId))) {
+        // The control message is the fast path; this covers a lost one.
+        this.cancelRequested = true;
+        this.poke();
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'lease renewal failed');
+    }
+  }
+
+  private abandon(reason: string): void {
+    if (this.stop.signal.aborted) return;
+    this.log.info({ reason }, 'letting the run go');
+    this.stop.abort(new AbandonedError(reason));
+    for (const f of this.inflight.values()) f.controller.abort(this.stop.signal.reason);
+    this.poke();
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  private load(run: StoredRun): void {
+    this.run = run;
+    this.def = compiledDefinitionOf(run);
+    this.cancelRequested = run.cancelRequested;
+    const started = run.executionStartedAt ?? run.startedAt;
+    this.startedAtMs = started ? Date.parse(started) : undefined;
+    this.nodes = new Map([...run.nodes.values()].map((n: StoredNode) => [n.id, toLocal(n)]));
+  }
+
+  private async reload(): Promise<void> {
+    const run = await this.deps.store.load(this.runId);
+    if (!run) {
+      this.abandon('run disappeared');
+      throw this.stop.signal.reason;
+    }
+    this.load(run);
+    this.resync = false;
+  }
+
+  private node(id: string): LocalNode {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`run ${this.runId} has no node ${id}`);
+    return n;
+  }
+
+  private runtimeState(): RunRuntimeState {
+    return { inputs: this.run.inputs, nodes: this.nodes, startedAtMs: this.startedAtMs, cancelRequested: this.cancelRequested };
+  }
+
+  private nowIso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  private base(): { runId: string; tenantId: string; at: string } {
+    return { runId: this.runId, tenantId: this.run.tenantId, at: this.nowIso() };
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------
+
+  /** Sends a transition under the lease; resolves whether it applied (a lost lease stops the driver). */
+  private send(t: Omit<Transition, 'runId' | 'leaseToken'>): Promise<boolean> {
+    if (this.stop.signal.aborted) return Promise.resolve(false);
+    return this.deps.store.transition({ ...t, runId: this.runId, leaseToken: this.token }).then((result) => {
+      if (result.ok) return true;
+      if (result.rejection === TransitionRejection.LeaseLost || result.rejection === TransitionRejection.RunNotFound) {
+        this.abandon(`transition rejected: ${result.rejection}`);
+      } else {
+        this.log.warn({ nodeId: t.nodeId, rejection: result.rejection, actual: result.actual }, 'transition did not apply; reloading');
+        this.resync = true;
+      }
+      return false;
+    });
+  }
+
+  /** Sends a transition as part of the current step. */
+  private queueWrite(t: Omit<Transition, 'runId' | 'leaseToken'>): Promise<boolean> {
+    const write = this.send(t);
+    this.writes.push(write);
+    return write;
+  }
+
+  /** Waits for every transition of the step; throws AbandonedError when the driver lost the run. */
+  private async flush(): Promise<void> {
+    await Promise.all(this.writes.splice(0));
+    if (this.stop.signal.aborted) throw this.stop.signal.reason;
+  }
+
+  /** QUEUED -> RUNNING; false when the run moved meanwhile (the API cancelled it while it was queued). */
+  private async startRun(): Promise<boolean> {
+    const at = this.nowIso();
+    const applied = await this.send({
+      expect: [RunStatus.Queued],
+      run: { [RunField.Status]: RunStatus.Running, [RunField.StartedAt]: this.run.startedAt ?? at, [RunField.ExecutionStartedAt]: at },
+      event: { type: RunEventType.RunStarted, ...this.base() },
+    });
+    if (this.stop.signal.aborted) throw this.stop.signal.reason;
+    if (applied) this.startedAtMs = Date.parse(at);
+    this.resync = false;
+    return applied;
+  }
+
+  /** Picks up what a previous executor left in flight. */
+  private resumeInflight(): void {
+    for (const id of this.def.order) {
+      const n = this.node(id);
+      if (n.status === NodeStatus.Queued) this.launch(id, n.attempt, undefined, false);
+      else if (n.status === NodeStatus.Running) {
+        const node = this.def.nodes.get(id) as CompiledNode;
+        // A GPU node re-attaches to its job; a CPU node (no job) runs again in place.
+        this.launch(id, n.attempt, n.jobId, n.jobId === undefined || node.block.runtime !== BlockRuntime.Gpu);
+      }
+    }
+  }
+
+  private async loop(): Promise<ExecutionEnd> {
+    for (;;) {
+      if (this.resync) await this.reload();
+      this.recordSettled();
+      const decision = planRun(this.def, this.runtimeState(), this.deps.clock.now(), { maxParallelNodes: this.deps.options.maxParallelNodes });
+      if (decision.outcome) {
+        await this.finish(decision.outcome);
+        return ExecutionEnd.Finished;
+      }
+      for (const id of decision.skip) this.skipNode(id);
+      const queued = decision.start.map((id) => [id, this.queueNode(id)] as const);
+      await this.flush();
+      for (const [id, write] of queued) if (await write) this.launch(id, this.node(id).attempt, undefined, false);
+      if (decision.skip.length > 0 || this.resync) continue;
+      if (this.inflight.size === 0 && decision.start.length === 0 && decision.wakeAtMs === undefined && this.settled.length === 0) {
+        // Nothing runs and nothing will: a scheduler bug, never expected. Fail loudly rather than hang.
+        await this.finish({
+          status: RunStatus.Failed,
+          error: { code: NodeErrorCode.Internal, message: 'the run cannot make progress', nodeId: null, retryable: false },
+        });
+        return ExecutionEnd.Finished;
+      }
+      await this.waitForChange(decision.wakeAtMs);
+    }
+  }
+
+  private async waitForChange(wakeAtMs: number | undefined): Promise<void> {
+    if (this.settled.length > 0 || this.cancelRequested || this.stop.signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = wakeAtMs === undefined ? undefined : setTimeout(resolve, Math.max(0, wakeAtMs - this.deps.clock.now()));
+      this.wake = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private skipNode(id: string): void {
+    this.node(id).status = NodeStatus.Skipped;
+    void this.queueWrite({
+      nodeId: id,
+      expect: [NodeStatus.Pending],
+      expectRun: [RunStatus.Running],
+      nodes: [[id, { [NodeField.Status]: NodeStatus.Skipped, [NodeField.FinishedAt]: this.nowIso() }]],
+      event: { type: RunEventType.NodeSkipped, nodeId: id, ...this.base() },
+    });
+  }
+
+  private queueNode(id: string): Promise<boolean> {
+    const n = this.node(id);
+    const attempt = n.attempt + 1;
+    n.status = NodeStatus.Queued;
+    n.attempt = attempt;
+    delete n.notBefore;
+    n.jobId = undefined;
+    return this.queueWrite({
+      nodeId: id,
+      expect: [NodeStatus.Pending, NodeStatus.Retrying],
+      expectRun: [RunStatus.Running],
+      nodes: [[id, { [NodeField.Status]: NodeStatus.Queued, [NodeField.Attempt]: attempt, [NodeField.NotBefore]: null, [NodeField.JobId]: null }]],
+      event: { type: RunEventType.NodeQueued, nodeId: id, attempt, ...this.base() },
+    });
+  }
+
+  /** Starts one attempt in the background; its result is queued for the loop to record. */
+  private launch(id: string, attempt: number, existingJobId: string | undefined, alreadyRunning: boolean): void {
+    const node = this.def.nodes.get(id) as CompiledNode;
+    const controller = new AbortController();
+    if (this.stop.signal.aborted) controller.abort(this.stop.signal.reason);
+    const done = runNodeAttempt(this.deps.attempts, {
+      runId: this.runId,
+      tenantId: this.run.tenantId,
+      node,
+      attempt,
+      inputs: resolveNodeInputs(node, this.runtimeState()),
+      existingJobId,
+      markStarted: (jobId) => (alreadyRunning ? Promise.resolve(true) : this.markStarted(id, attempt, jobId)),
+      reportProgress: (p) => this.reportProgress(id, attempt, p),
+      signal: controller.signal,
+    }).then((result) => {
+      this.inflight.delete(id);
+      this.settled.push({ nodeId: id, attempt, result });
+      this.poke();
+    });
+    this.inflight.set(id, { controller, done });
+  }
+
+  /** QUEUED -> RUNNING, recording the RunPod job id before the node counts as running. */
+  private async markStarted(id: string, attempt: number, jobId: string | undefined): Promise<boolean> {
+    const applied = await this.send({
+      nodeId: id,
+      expect: [NodeStatus.Queued],
+      expectRun: [RunStatus.Running],
+      nodes: [[id, { [NodeField.Status]: NodeStatus.Running, [NodeField.JobId]: jobId, [NodeField.StartedAt]: this.nowIso() }]],
+      event:
+        jobId === undefined
+          ? { type: RunEventType.NodeStarted, nodeId: id, attempt, ...this.base() }
+          : { type: RunEventType.NodeStarted, nodeId: id, attempt, data: { jobId }, ...this.base() },
+    });
+    if (applied) {
+      const n = this.node(id);
+      n.status = NodeStatus.Running;
+      n.jobId = jobId;
+    }
+    return applied;
+  }
+
+  private reportProgress(id: string, attempt: number, progress: number): void {
+    const now = this.deps.clock.now();
+    if (now - (this.lastProgressAt.get(id) ?? 0) < this.deps.options.progressIntervalMs) return;
+    this.lastProgressAt.set(id, now);
+    const p = Math.min(1, Math.max(0, progress));
+    if (this.stop.signal.aborted) return;
+    // Sent on its own: a progress report that loses the race with the node's end changes nothing
+    // and must not make the driver reload.
+    void this.deps.store
+      .transition({
+        runId: this.runId,
+        leaseToken: this.token,
+        nodeId: id,
+        expect: [NodeStatus.Running],
+        expectRun: [RunStatus.Running],
+        nodes: [[id, { [NodeField.Progress]: p }]],
+        event: { type: RunEventType.NodeProgress, nodeId: id, attempt, progress: p, ...this.base() },
+      })
+      .catch((err: unknown) => this.log.warn({ err }, 'progress not recorded'));
+  }
+
+  /** Records finished attempts in the order they finished: local state now, transitions in this step. */
+  private recordSettled(): void {
+    for (const { nodeId, attempt, result } of this.settled.splice(0)) {
+      if ('abandoned' in result) continue;
+      if (result.ok) this.succeed(nodeId, attempt, result.output);
+      else this.failAttempt(nodeId, attempt, result.error);
+    }
+  }
+
+  private succeed(id: string, attempt: number, output: Record<string, unknown>): void {
+    const n = this.node(id);
+    n.status = NodeStatus.Succeeded;
+    n.output = output;
+    delete n.error;
+    void this.queueWrite({
+      nodeId: id,
+      expect: [NodeStatus.Running],
+      expectRun: [RunStatus.Running],
+      nodes: [
+        [id, { [NodeField.Status]: NodeStatus.Succeeded, [NodeField.Output]: output, [NodeField.Error]: null, [NodeField.Progress]: 1, [NodeField.FinishedAt]: this.nowIso() }],
+      ],
+      event: { type: RunEventType.NodeSucceeded, nodeId: id, attempt, output, ...this.base() },
+    });
+  }
+
+  private failAttempt(id: string, attempt: number, err: NodeExecutionError): void {
+    if (err instanceof NodeCancelledError) return; // the run is finishing; finish() records the node
+    const n = this.node(id);
+    const node = this.def.nodes.get(id) as CompiledNode;
+    const error: RunErrorInfo = err.toInfo(id);
+    const decision = decideAfterFailure(node, n, error, this.deps.random());
+    if (decision.retry) {
+      const notBefore = this.deps.clock.now() + decision.delayMs;
+      n.status = NodeStatus.Retrying;
+      n.notBefore = notBefore;
+      n.error = error;
+      n.jobId = undefined;
+      void this.queueWrite({
+        nodeId: id,
+        expect: [NodeStatus.Running, NodeStatus.Queued],
+        expectRun: [RunStatus.Running],
+        nodes: [[id, { [NodeField.Status]: NodeStatus.Retrying, [NodeField.NotBefore]: notBefore, [NodeField.Error]: error, [NodeField.JobId]: null }]],
+        event: { type: RunEventType.NodeRetrying, nodeId: id, attempt, error, data: { delayMs: decision.delayMs }, ...this.base() },
+      });
+      return;
+    }
+    n.status = NodeStatus.Failed;
+    n.error = error;
+    void this.queueWrite({
+      nodeId: id,
+      expect: [NodeStatus.Running, NodeStatus.Queued],
+      expectRun: [RunStatus.Running],
+      nodes: [[id, { [NodeField.Status]: NodeStatus.Failed, [NodeField.Error]: error, [NodeField.FinishedAt]: this.nowIso() }]],
+      event: { type: RunEventType.NodeFailed, nodeId: id, attempt, error, ...this.base() },
+    });
+  }
+
+  /** Ends the run: stops what is in flight, cancels the nodes that will not run, records the outcome. */
+  private async finish(outcome: RunOutcome): Promise<void> {
+    if (this.inflight.size > 0) {
+      const reason = new NodeCancelledError(outcome.status === RunStatus.Cancelled ? 'run cancelled' : 'run ended');
+      for (const f of this.inflight.values()) f.controller.abort(reason);
+      await Promise.allSettled([...this.inflight.values()].map((f) => f.done));
+      // An attempt that succeeded meanwhile did real work: keep its output (a retryRun reuses it).
+      for (const s of this.settled.splice(0)) if (s.result.ok) this.succeed(s.nodeId, s.attempt, s.result.output);
+    }
+    for (const id of this.def.order) {
+      const n = this.node(id);
+      if (isTerminalNodeStatus(n.status)) continue;
+      const expected = n.status;
+      n.status = NodeStatus.Cancelled;
+      void this.queueWrite({
+        nodeId: id,
+        expect: [expected],
+        nodes: [[id, { [NodeField.Status]: NodeStatus.Cancelled, [NodeField.FinishedAt]: this.nowIso() }]],
+        event: { type: RunEventType.NodeCancelled, nodeId: id, ...(n.attempt > 0 ? { attempt: n.attempt } : {}), ...this.base() },
+      });
+    }
+    void this.queueWrite(this.runOutcomeTransition(outcome));
+    await this.flush();
+  }
+
+  private runOutcomeTransition(outcome: RunOutcome): Omit<Transition, 'runId' | 'leaseToken'> {
+    const at = this.nowIso();
+    const common = { expect: [RunStatus.Running], expireSeconds: this.deps.options.retentionSeconds };
+    switch (outcome.status) {
+      case RunStatus.Succeeded:
+        return {
+          ...common,
+          run: { [RunField.Status]: RunStatus.Succeeded, [RunField.Outputs]: outcome.output, [RunField.Error]: null, [RunField.FinishedAt]: at },
+          event: { type: RunEventType.RunSucceeded, output: outcome.output, ...this.base() },
+        };
+      case RunStatus.Failed:
+        return {
+          ...common,
+          run: { [RunField.Status]: RunStatus.Failed, [RunField.Error]: outcome.error, [RunField.FinishedAt]: at },
+          event: { type: RunEventType.RunFailed, error: outcome.error, ...this.base() },
+        };
+      case RunStatus.Cancelled:
+        return {
+          ...common,
+          run: { [RunField.Status]: RunStatus.Cancelled, [RunField.FinishedAt]: at, [RunField.CancelRequested]: null },
+          event: { type: RunEventType.RunCancelled, ...this.base() },
+        };
+      default:
+        throw new UnreachableCaseError(outcome);
+    }
+  }
+}
+
+function toLocal(n: StoredNode): LocalNode {
+  const local: LocalNode = { status: n.status, attempt: n.attempt, budgetStart: n.budgetStart, jobId: n.jobId };
+  if (n.notBefore !== undefined) local.notBefore = n.notBefore;
+  if (n.output !== undefined) local.output = n.output;
+  if (n.error !== undefined) local.error = n.error;
+  return local;
+}
