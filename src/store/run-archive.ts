@@ -15,7 +15,7 @@ interface RunRow {
   inputs: unknown;
   outputs: unknown;
   error: RunErrorInfo | null;
-  priority: number;
+  priority: number | null;
   created_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -65,7 +65,7 @@ function runView(r: RunRow): RunView {
     inputs: r.inputs ?? {},
     outputs: r.outputs,
     error: r.error,
-    priority: r.priority,
+    priority: r.priority ?? 0,
     createdAt: iso(r.created_at) ?? new Date(0).toISOString(),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),

@@ -64,7 +64,8 @@ create table if not exists public.runs (
   inputs jsonb,
   outputs jsonb,
   error jsonb,
-  priority integer not null default 0,
+  -- known from RUN_QUEUED; null until the writer has seen it
+  priority integer,
   created_at timestamptz,
   started_at timestamptz,
   finished_at timestamptz,

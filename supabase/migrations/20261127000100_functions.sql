@@ -61,7 +61,7 @@ begin
   insert into public.runs as r (id, tenant_id, workflow_id, workflow_version, status, inputs, outputs, error,
                                 priority, created_at, started_at, finished_at, last_seq, status_seq, updated_at)
     select id, tenant_id, workflow_id, workflow_version, coalesce(status, 'QUEUED'), inputs, outputs, error,
-           coalesce(priority, 0), created_at, started_at, finished_at, last_seq, coalesce(status_seq, 0), now()
+           priority, created_at, started_at, finished_at, last_seq, coalesce(status_seq, 0), now()
       from jsonb_to_recordset(p_runs) as p(id uuid, tenant_id text, workflow_id uuid, workflow_version integer,
            status text, inputs jsonb, outputs jsonb, error jsonb, priority integer, created_at timestamptz,
            started_at timestamptz, finished_at timestamptz, last_seq integer, status_seq integer)
@@ -70,7 +70,7 @@ begin
       workflow_version = coalesce(r.workflow_version, excluded.workflow_version),
       inputs = coalesce(r.inputs, excluded.inputs),
       created_at = coalesce(r.created_at, excluded.created_at),
-      priority = case when excluded.status_seq > r.status_seq then excluded.priority else r.priority end,
+      priority = coalesce(excluded.priority, r.priority),
       started_at = least(r.started_at, excluded.started_at),
       status = case when excluded.status_seq > r.status_seq then excluded.status else r.status end,
       outputs = case when excluded.status_seq > r.status_seq then excluded.outputs else r.outputs end,
