@@ -10,6 +10,7 @@ export enum LuaScript {
   Lease = 'lease',
   ReleaseLease = 'release-lease',
   AcquireSlot = 'acquire-slot',
+  AcquireRun = 'acquire-run',
 }
 
 const KEY_COUNTS: Record<LuaScript, number> = {
@@ -18,6 +19,7 @@ const KEY_COUNTS: Record<LuaScript, number> = {
   [LuaScript.Lease]: 1,
   [LuaScript.ReleaseLease]: 1,
   [LuaScript.AcquireSlot]: 1,
+  [LuaScript.AcquireRun]: 2,
 };
 
 const sources = new Map<LuaScript, string>();

@@ -35,6 +35,8 @@ export interface Transition {
   event?: UnsequencedRunEvent;
   /** Expire the run's state and events this many seconds from now (set on terminal transitions). */
   expireSeconds?: number;
+  /** Release the lease in the same step (the driver's last transition of the run). */
+  releaseLease?: boolean;
 }
 
 export interface NewRun {
@@ -106,6 +108,7 @@ export class RunStore {
         t.event ? eventBody(t.event) : '',
         this.keys.runChannel(t.runId),
         t.expireSeconds ?? 0,
+        t.releaseLease ? '1' : '',
         ...encodeFields(t.run ?? {}, t.nodes ?? []),
       ],
     );
@@ -148,6 +151,21 @@ export class RunStore {
   /** Takes or renews the run's lease for `ms`; false when another token holds it. */
   async holdLease(runId: string, token: string, ms: number): Promise<boolean> {
     return (await runScript(this.redis, LuaScript.Lease, [this.keys.runLease(runId)], [token, ms])) === 1;
+  }
+
+  /**
+   * Takes or renews the lease and reads the run in one round trip. `held: false` when another token
+   * holds the lease; `run: undefined` when there is no such run.
+   */
+  async acquire(runId: string, token: string, ms: number): Promise<{ held: boolean; run: StoredRun | undefined }> {
+    const reply = (await runScript(this.redis, LuaScript.AcquireRun, [this.keys.runLease(runId), this.keys.runState(runId)], [token, ms])) as [
+      number,
+      ...string[],
+    ];
+    if (reply[0] !== 1) return { held: false, run: undefined };
+    const hash: Record<string, string> = {};
+    for (let i = 1; i + 1 < reply.length; i += 2) hash[reply[i] as string] = reply[i + 1] as string;
+    return { held: true, run: decodeRunState(runId, hash) };
   }
 
   async releaseLease(runId: string, token: string): Promise<void> {

@@ -58,6 +58,8 @@ export class RunDriver {
   /** Set when Redis refused a transition this driver expected to apply: reload before deciding again. */
   private resync = false;
   private readonly lastProgressAt = new Map<string, number>();
+  /** The run's last transition released the lease with it. */
+  private leaseReleased = false;
 
   constructor(
     private readonly deps: RunExecutorDeps,
@@ -68,7 +70,8 @@ export class RunDriver {
   }
 
   async drive(): Promise<ExecutionEnd> {
-    if (!(await this.takeLease())) return ExecutionEnd.Abandoned;
+    const taken = await this.takeLease();
+    if (taken === 'busy') return ExecutionEnd.Abandoned;
     const renew = setInterval(() => void this.renewLease(), Math.max(100, Math.floor(this.deps.options.leaseMs / 3)));
     const onShutdown = (): void => this.abandon('worker shutting down');
     this.shutdown.addEventListener('abort', onShutdown, { once: true });
@@ -77,12 +80,11 @@ export class RunDriver {
       this.poke();
     });
     try {
-      const loaded = await this.deps.store.load(this.runId);
-      if (!loaded) return ExecutionEnd.NotFound;
-      if (isTerminalRunStatus(loaded.status)) return ExecutionEnd.Finished;
-      this.load(loaded);
+      if (!taken) return ExecutionEnd.NotFound;
+      if (isTerminalRunStatus(taken.status)) return ExecutionEnd.Finished;
+      this.load(taken);
       if (this.shutdown.aborted) return ExecutionEnd.Abandoned;
-      if (loaded.status === RunStatus.Queued && !(await this.startRun())) return ExecutionEnd.Finished;
+      if (taken.status === RunStatus.Queued) this.startRun();
       this.resumeInflight();
       return await this.loop();
     } catch (err) {
@@ -94,22 +96,24 @@ export class RunDriver {
       unlisten();
       this.stop.abort(new AbandonedError('executor finished'));
       await Promise.allSettled([...this.inflight.values()].map((f) => f.done));
-      await this.deps.store.releaseLease(this.runId, this.token).catch(() => undefined);
+      if (!this.leaseReleased) await this.deps.store.releaseLease(this.runId, this.token).catch(() => undefined);
     }
   }
 
   // ---- lease -------------------------------------------------------------------------------
 
-  private async takeLease(): Promise<boolean> {
+  /** Takes the lease and reads the run in one round trip; 'busy' when another worker keeps it. */
+  private async takeLease(): Promise<StoredRun | undefined | 'busy'> {
     const { leaseMs } = this.deps.options;
     // A worker that died holding the lease frees it within leaseMs; BullMQ may hand the job over sooner.
     const deadline = this.deps.clock.now() + leaseMs * 2;
     while (!this.shutdown.aborted) {
-      if (await this.deps.store.holdLease(this.runId, this.token, leaseMs)) return true;
-      if (this.deps.clock.now() > deadline) return false;
+      const { held, run } = await this.deps.store.acquire(this.runId, this.token, leaseMs);
+      if (held) return run;
+      if (this.deps.clock.now() > deadline) return 'busy';
       await new Promise((r) => setTimeout(r, Math.min(250, leaseMs / 4)));
     }
-    return false;
+    return 'busy';
   }
 
   private async renewLease(): Promise<void> {
@@ -209,18 +213,18 @@ export class RunDriver {
     if (this.stop.signal.aborted) throw this.stop.signal.reason;
   }
 
-  /** QUEUED -> RUNNING; false when the run moved meanwhile (the API cancelled it while it was queued). */
-  private async startRun(): Promise<boolean> {
+  /**
+   * QUEUED -> RUNNING, sent with the first step. If the API cancelled the run meanwhile, this and
+   * the step's node transitions are refused, and the reload that follows finds the run finished.
+   */
+  private startRun(): void {
     const at = this.nowIso();
-    const applied = await this.send({
+    this.startedAtMs = Date.parse(at);
+    void this.queueWrite({
       expect: [RunStatus.Queued],
       run: { [RunField.Status]: RunStatus.Running, [RunField.StartedAt]: this.run.startedAt ?? at, [RunField.ExecutionStartedAt]: at },
       event: { type: RunEventType.RunStarted, ...this.base() },
     });
-    if (this.stop.signal.aborted) throw this.stop.signal.reason;
-    if (applied) this.startedAtMs = Date.parse(at);
-    this.resync = false;
-    return applied;
   }
 
   /** Picks up what a previous executor left in flight. */
@@ -238,7 +242,10 @@ export class RunDriver {
 
   private async loop(): Promise<ExecutionEnd> {
     for (;;) {
-      if (this.resync) await this.reload();
+      if (this.resync) {
+        await this.reload();
+        if (isTerminalRunStatus(this.run.status)) return ExecutionEnd.Finished;
+      }
       this.recordSettled();
       const decision = planRun(this.def, this.runtimeState(), this.deps.clock.now(), { maxParallelNodes: this.deps.options.maxParallelNodes });
       if (decision.outcome) {
@@ -443,8 +450,9 @@ export class RunDriver {
         event: { type: RunEventType.NodeCancelled, nodeId: id, ...(n.attempt > 0 ? { attempt: n.attempt } : {}), ...this.base() },
       });
     }
-    void this.queueWrite(this.runOutcomeTransition(outcome));
+    const last = this.queueWrite({ ...this.runOutcomeTransition(outcome), releaseLease: true });
     await this.flush();
+    this.leaseReleased = await last;
   }
 
   private runOutcomeTransition(outcome: RunOutcome): Omit<Transition, 'runId' | 'leaseToken'> {

@@ -20,7 +20,8 @@
   ARGV[6] pub/sub channel for the event
   ARGV[7] seconds until the state and event list expire; 0 leaves them as they are; -1 makes them
           permanent again (a finished run that is retried)
-  ARGV[8..] field, value pairs to write into the state hash
+  ARGV[8] '1' to release the lease afterwards (the run's last transition by its driver), else ''
+  ARGV[9..] field, value pairs to write into the state hash
 
   Returns: seq of the event (0 when none was emitted)
     {-1}          the lease is held by someone else, or by nobody
@@ -51,8 +52,8 @@ elseif not contains(expected, runStatus) then
   return {-2, runStatus}
 end
 
-if #ARGV >= 9 then
-  redis.call('HSET', stateKey, unpack(ARGV, 8))
+if #ARGV >= 10 then
+  redis.call('HSET', stateKey, unpack(ARGV, 9))
 end
 
 local seq = 0
@@ -69,5 +70,8 @@ if ttl and ttl > 0 then
 elseif ttl and ttl < 0 then
   redis.call('PERSIST', stateKey)
   redis.call('PERSIST', eventsKey)
+end
+if ARGV[8] == '1' then
+  redis.call('DEL', leaseKey)
 end
 return seq
