@@ -266,5 +266,12 @@ export function foldEventBatch(batch: readonly RunEvent[]): EventBatchRows {
       applyNodeEvent(n, e);
     }
   }
-  return { events: ordered.map(eventRow), runs: [...runs.values()], nodes: [...nodes.values()] };
+  // Rows in key order: writers storing overlapping batches at once then lock rows in the same
+  // order, so their transactions wait for each other instead of deadlocking.
+  const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    events: ordered.map(eventRow),
+    runs: [...runs.values()].sort((a, b) => byKey(a.id, b.id)),
+    nodes: [...nodes.values()].sort((a, b) => byKey(a.run_id, b.run_id) || byKey(a.node_id, b.node_id)),
+  };
 }

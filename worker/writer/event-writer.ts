@@ -1,76 +1,100 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { parseRunEvent, type RunEvent } from '../../src/core/events';
+import { systemClock, type Clock } from '../../src/core/clock';
+import type { RunEvent } from '../../src/core/events';
 import { LifecyclePhase } from '../../src/lifecycle';
 import type { RedisKeys } from '../../src/redis/keys';
-import { foldEventBatch } from '../../src/store/event-batch';
+import { moveToDeadLetters, type DeadLetter } from './dead-letter';
+import type { EventBatchStore } from './event-batch-store';
+import { PoisonQuarantine, SuspectVerdict } from './poison-quarantine';
+import { toStreamEntry, type RawStreamEntry, type StreamEntry } from './stream-entry';
+import { inspectStream } from './stream-inspection';
+import { WriteOutcomeKind } from './write-outcome';
 import type { WriterOptions } from './writer-options';
-
-/** One stream entry: its id and the event it carries (or why it could not be read). */
-interface Entry {
-  id: string;
-  event: RunEvent | undefined;
-  problem: string | undefined;
-}
 
 export interface WriterMetrics {
   phase: LifecyclePhase;
-  /** Events stored (rows inserted, replays excluded). */
+  /** Event rows inserted (replays excluded). */
   eventsWritten: number;
   batchesWritten: number;
-  /** Database requests made (one per batch attempt). */
+  /** Database requests made, failed ones included. */
   requests: number;
+  /** Requests that did not store their batch (database away, or data refused). */
   writeFailures: number;
   deadLettered: number;
-  /** Entries in the stream not yet acknowledged by any writer, at the last look. */
-  pending: number;
-  /** Entries in the stream (written or not) at the last look. */
+  /** Entries taken over from writers that stopped answering. */
+  claimed: number;
+  /** Events the database refused alone, held for another try (see PoisonQuarantine). */
+  suspects: number;
+  /** Entries in the stream, i.e. not yet stored, at the last look. */
   streamLength: number;
-  /** Whether the stream is past `backpressureLength`. */
+  /** Entries read by some writer and not yet acknowledged, at the last look. */
+  pending: number;
+  /** Age of the oldest event not yet stored, at the last look (ms). */
+  lagMs: number;
+  /** Whether the stream was past `backpressureLength` at the last look. */
   backpressure: boolean;
+  /** Epoch ms of the last look at the stream. */
+  inspectedAt: number;
 }
 
 const GROUP_EXISTS = /BUSYGROUP/;
 
+const entryBytes = (entries: readonly StreamEntry[]): number => entries.reduce((n, e) => n + e.text.length, 0);
+
 /**
  * The batching writer: the only process that writes runs, nodes and events to Supabase. It reads
- * the durable event stream in a consumer group (any number of writers share it), folds a batch
- * into one row per event and one patch per run and node, stores it with one PostgREST request
- * (apply_event_batch, replay-safe and never regressing state), and only then acknowledges and
- * deletes the entries. When the database is down it retries with backoff and reads nothing more:
- * the events wait in Redis, not in memory. Entries a dead writer held are claimed after
- * `claimIdleMs`. An event that cannot be stored after `maxAttempts` goes to the dead-letter stream.
+ * the durable event stream in a consumer group (any number of writers share it), stores a batch
+ * with one request (see EventBatchStore), and only then acknowledges and deletes its entries.
+ *
+ * - Database away: the batch is retried with backoff and nothing more is read; the events wait in
+ *   Redis, not in memory. Memory is bounded by one batch (maxBatchSize, maxBatchBytes) plus the
+ *   quarantine (at most maxBatchSize suspects).
+ * - Data refused: the batch is halved until the events responsible stand alone; the rest is
+ *   written, the suspects are retried alone with backoff and dead-lettered after maxAttempts.
+ *   Entries that are no event at all are dead-lettered at once (parsing again cannot help).
+ * - A dead writer: its entries are claimed (XAUTOCLAIM) once idle for claimIdleMs. A live one
+ *   keeps what it holds by renewing its claim while it retries.
+ * - stop(): stops reading, writes what was read, acknowledges it, returns.
  */
 export class EventWriter {
   private phase: LifecyclePhase = LifecyclePhase.Starting;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
-  private lastClaimAt = 0;
-  private lastInspectAt = 0;
-  private readonly attempts = new Map<string, number>();
-  private readonly stats: Omit<WriterMetrics, 'phase'> = {
+  private lastClaimAt = -Infinity;
+  private claimCursor = '0-0';
+  private lastInspectAt = -Infinity;
+  private readonly quarantine: PoisonQuarantine;
+  private readonly stats: Omit<WriterMetrics, 'phase' | 'requests' | 'suspects'> = {
     eventsWritten: 0,
     batchesWritten: 0,
-    requests: 0,
     writeFailures: 0,
     deadLettered: 0,
-    pending: 0,
+    claimed: 0,
     streamLength: 0,
+    pending: 0,
+    lagMs: 0,
     backpressure: false,
+    inspectedAt: 0,
   };
 
   constructor(
     private readonly redis: Redis,
-    private readonly db: SupabaseClient,
+    private readonly store: EventBatchStore,
     private readonly keys: RedisKeys,
     private readonly options: WriterOptions,
     private readonly log: Logger,
-  ) {}
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.quarantine = new PoisonQuarantine(
+      { maxAttempts: options.maxAttempts, retryInitialMs: options.retryInitialMs, retryMaxMs: options.retryMaxMs, capacity: options.maxBatchSize },
+      clock,
+    );
+  }
 
   metrics(): WriterMetrics {
-    return { phase: this.phase, ...this.stats };
+    return { phase: this.phase, ...this.stats, requests: this.store.requests, suspects: this.quarantine.size };
   }
 
   async start(): Promise<void> {
@@ -91,39 +115,59 @@ export class EventWriter {
     this.stopping.abort();
     await this.loop;
     this.phase = LifecyclePhase.Stopped;
-    this.log.info(this.stats, 'writer stopped');
+    // Suspects stay pending in the stream; another writer claims them after claimIdleMs.
+    this.log.info({ ...this.metrics(), suspectsLeft: this.quarantine.size }, 'writer stopped');
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   private async run(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
+    while (!this.stopped) {
       try {
         await this.inspect();
+        await this.retrySuspects();
+        if (this.quarantine.full) {
+          // Holding as many suspects as a batch: read nothing new until some are settled.
+          await this.pause(Math.min(this.quarantine.nextDueInMs(), this.options.idleBlockMs));
+          continue;
+        }
         const entries = await this.collectBatch();
-        if (entries.length > 0) await this.writeWithRetry(entries);
+        if (entries.length > 0) await this.settle(entries);
       } catch (err) {
-        if (this.stopping.signal.aborted) break;
+        // Redis trouble, most likely. What this writer read and did not store stays pending in the
+        // stream and is claimed again after claimIdleMs (by this writer or another).
+        if (this.stopped) break;
         this.log.error({ err }, 'writer loop error; continuing');
-        await sleep(this.options.retryInitialMs).catch(() => undefined);
+        await this.pause(this.options.retryInitialMs);
       }
     }
   }
 
-  /** Reads up to maxBatchSize entries, waiting at most maxBatchWaitMs after the first one for more. */
-  private async collectBatch(): Promise<Entry[]> {
-    const batch: Entry[] = await this.claimStale();
-    const deadline = Date.now() + this.options.maxBatchWaitMs;
-    while (batch.length < this.options.maxBatchSize && !this.stopping.signal.aborted) {
-      const wait = batch.length === 0 ? this.options.idleBlockMs : deadline - Date.now();
+  /**
+   * Claimed entries first, then new ones, until the batch holds maxBatchSize entries or
+   * maxBatchBytes, or maxBatchWaitMs have passed since its first entry was read.
+   */
+  private async collectBatch(): Promise<StreamEntry[]> {
+    const batch = await this.claimStale();
+    let bytes = entryBytes(batch);
+    let deadline = batch.length > 0 ? this.clock.now() + this.options.maxBatchWaitMs : undefined;
+    while (batch.length < this.options.maxBatchSize && bytes < this.options.maxBatchBytes && !this.stopped) {
+      const wait = deadline === undefined ? this.options.idleBlockMs : Math.min(deadline - this.clock.now(), this.options.idleBlockMs);
       if (wait <= 0) break;
-      const read = await this.read(this.options.maxBatchSize - batch.length, wait);
+      const read = await this.read(Math.min(this.options.readCount, this.options.maxBatchSize - batch.length), wait);
+      // Nothing came while idle: return, so the loop can look at the stream, claims and suspects.
+      if (read.length === 0 && deadline === undefined) break;
+      if (read.length > 0 && deadline === undefined) deadline = this.clock.now() + this.options.maxBatchWaitMs;
       batch.push(...read);
-      if (read.length === 0 && batch.length > 0) break;
+      bytes += entryBytes(read);
     }
     return batch;
   }
 
-  private async read(count: number, blockMs: number): Promise<Entry[]> {
-    // A blocking read on this connection would delay stop(); the block is short, so the loop checks often.
+  private async read(count: number, blockMs: number): Promise<StreamEntry[]> {
+    // Each block is at most idleBlockMs, so stop() never waits long for a read to come back.
     const reply = (await this.redis.xreadgroup(
       'GROUP',
       this.options.group,
@@ -135,155 +179,176 @@ export class EventWriter {
       'STREAMS',
       this.keys.eventStream(),
       '>',
-    )) as Array<[string, Array<[string, string[]]>]> | null;
-    return (reply?.[0]?.[1] ?? []).map(([id, fields]) => toEntry(id, fields));
+    )) as Array<[string, RawStreamEntry[]]> | null;
+    return (reply?.[0]?.[1] ?? []).map(toStreamEntry);
   }
 
-  /** Takes over entries another writer read but did not acknowledge within claimIdleMs (it died). */
-  private async claimStale(): Promise<Entry[]> {
-    if (Date.now() - this.lastClaimAt < this.options.claimIntervalMs) return [];
-    this.lastClaimAt = Date.now();
-    const reply = (await this.redis.xautoclaim(
+  /**
+   * Takes over entries another writer read but did not acknowledge within claimIdleMs (it died).
+   * The cursor walks the whole pending list across calls, so a dead writer's entries are found
+   * even behind many that live writers hold.
+   */
+  private async claimStale(): Promise<StreamEntry[]> {
+    if (this.clock.now() - this.lastClaimAt < this.options.claimIntervalMs) return [];
+    this.lastClaimAt = this.clock.now();
+    const [next, entries] = (await this.redis.xautoclaim(
       this.keys.eventStream(),
       this.options.group,
       this.options.consumer,
       this.options.claimIdleMs,
-      '0-0',
+      this.claimCursor,
       'COUNT',
-      this.options.maxBatchSize,
-    )) as [string, Array<[string, string[]] | null>, string[]?];
-    const claimed = (reply[1] ?? []).filter((e): e is [string, string[]] => e !== null).map(([id, fields]) => toEntry(id, fields));
-    if (claimed.length > 0) this.log.info({ count: claimed.length }, 'claimed entries of a writer that stopped answering');
+      this.options.readCount,
+    )) as [string, Array<RawStreamEntry | null>, string[]?];
+    this.claimCursor = next;
+    // Suspects are this writer's own, held on purpose; they are retried from the quarantine.
+    const held = new Set(this.quarantine.ids());
+    const claimed = entries.filter((e): e is RawStreamEntry => e !== null && !held.has(e[0])).map(toStreamEntry);
+    if (claimed.length > 0) {
+      this.stats.claimed += claimed.length;
+      this.log.info({ count: claimed.length }, 'claimed entries of a writer that stopped answering');
+    }
     return claimed;
   }
 
-  private async writeWithRetry(entries: Entry[]): Promise<void> {
-    let delay = this.options.retryInitialMs;
-    for (;;) {
-      const poison = entries.filter((e) => e.event === undefined);
-      if (poison.length > 0) await this.deadLetter(poison);
-      const good = entries.filter((e) => e.event !== undefined);
-      if (good.length === 0) return;
-      const error = await this.write(good);
-      if (!error) {
-        await this.acknowledge(good.map((e) => e.id));
-        for (const e of good) this.attempts.delete(e.id);
+  /** Stores a batch, however long the database is away; returns when every entry is settled or the writer stops. */
+  private async settle(entries: StreamEntry[]): Promise<void> {
+    const unreadable = entries.filter((e) => e.event === undefined);
+    if (unreadable.length > 0) await this.deadLetter(unreadable.map((entry) => ({ entry, reason: entry.problem ?? 'unreadable', attempts: 1 })));
+    let left = entries.filter((e) => e.event !== undefined);
+    let delayMs = this.options.retryInitialMs;
+    while (left.length > 0) {
+      const lastTry = this.stopped;
+      left = await this.writeOrIsolate(left);
+      if (left.length === 0) return;
+      if (lastTry) {
+        this.log.warn({ batch: left.length }, 'stopping with a batch the database did not take; it stays in the stream for the next writer');
         return;
       }
-      this.stats.writeFailures += 1;
-      if (isDataError(error)) {
-        entries = await this.isolatePoison(good, error);
-        if (entries.length === 0) return;
-        continue;
-      }
-      // The database (or PostgREST) is down or overloaded: keep the batch, wait, try again. Nothing
-      // more is read meanwhile, so memory stays bounded by one batch; the rest waits in the stream.
-      this.log.warn({ err: error, retryInMs: delay, batch: good.length }, 'batch write failed; retrying');
-      const stopped = await sleep(delay, false, { signal: this.stopping.signal }).catch(() => true);
-      delay = Math.min(delay * 2, this.options.retryMaxMs);
-      if (stopped) {
-        // Stopping: one last try; what still fails stays pending in the stream for the next writer.
-        if (!(await this.write(good))) await this.acknowledge(good.map((e) => e.id));
-        return;
-      }
-    }
-  }
-
-  /** One request for the whole batch; returns the error, or undefined on success. */
-  private async write(entries: Entry[]): Promise<{ message: string; code?: string } | undefined> {
-    const rows = foldEventBatch(entries.map((e) => e.event as RunEvent));
-    this.stats.requests += 1;
-    try {
-      const { data, error } = await this.db.rpc('apply_event_batch', { p_runs: rows.runs, p_nodes: rows.nodes, p_events: rows.events });
-      if (error) return { message: error.message, code: error.code };
-      this.stats.eventsWritten += typeof data === 'number' ? data : 0;
-      this.stats.batchesWritten += 1;
-      return undefined;
-    } catch (err) {
-      return { message: (err as Error).message };
+      // The database (or PostgREST) is away or overloaded: keep the batch, read nothing more, wait
+      // and try again. Keep the claim on the entries fresh so no other writer takes them over.
+      this.log.warn({ batch: left.length, retryInMs: delayMs }, 'batch write failed; retrying');
+      await this.touch(left.map((e) => e.id)).catch((err: unknown) => this.log.warn({ err }, 'could not renew the claim on a batch'));
+      await this.inspect().catch((err: unknown) => this.log.warn({ err }, 'could not inspect the stream'));
+      await this.pause(delayMs);
+      delayMs = Math.min(delayMs * 2, this.options.retryMaxMs);
     }
   }
 
   /**
-   * The database rejected the batch's data: find the events responsible by halving the batch, write
-   * the rest, and count attempts against the culprits; past maxAttempts they go to the dead letters.
-   * Returns the entries still to write (none when everything was settled).
+   * Writes entries with one request. When the database refuses the data, halves the batch until
+   * the events responsible stand alone, writing the rest; those go to the quarantine. Returns the
+   * entries left unwritten because the database was away (none when all were settled).
    */
-  private async isolatePoison(entries: Entry[], error: { message: string; code?: string }): Promise<Entry[]> {
-    if (entries.length === 1) {
-      const e = entries[0] as Entry;
-      const n = (this.attempts.get(e.id) ?? 0) + 1;
-      this.attempts.set(e.id, n);
-      if (n >= this.options.maxAttempts) {
-        await this.deadLetter([{ ...e, problem: `database rejected it ${n} times: ${error.message}` }]);
-        this.attempts.delete(e.id);
-        return [];
+  private async writeOrIsolate(entries: StreamEntry[]): Promise<StreamEntry[]> {
+    const parts = [entries];
+    for (let part = parts.pop(); part !== undefined; part = parts.pop()) {
+      const outcome = await this.store.write(part.map((e) => e.event as RunEvent));
+      switch (outcome.kind) {
+        case WriteOutcomeKind.Written:
+          this.stats.eventsWritten += outcome.inserted;
+          this.stats.batchesWritten += 1;
+          await this.acknowledge(part.map((e) => e.id));
+          break;
+        case WriteOutcomeKind.Rejected: {
+          this.stats.writeFailures += 1;
+          const [single] = part;
+          if (part.length === 1 && single) await this.suspect(single, outcome.reason);
+          else {
+            const half = Math.ceil(part.length / 2);
+            parts.push(part.slice(half), part.slice(0, half));
+          }
+          break;
+        }
+        case WriteOutcomeKind.Unavailable:
+          this.stats.writeFailures += 1;
+          this.log.debug({ reason: outcome.reason, code: outcome.code }, 'database unavailable');
+          return [part, ...parts].flat();
       }
-      await sleep(this.options.retryInitialMs).catch(() => undefined);
-      return entries;
-    }
-    const half = Math.ceil(entries.length / 2);
-    for (const part of [entries.slice(0, half), entries.slice(half)]) {
-      const partError = await this.write(part);
-      if (!partError) await this.acknowledge(part.map((e) => e.id));
-      else if (isDataError(partError)) {
-        const rest = await this.isolatePoison(part, partError);
-        if (rest.length > 0) return rest;
-      } else return part;
     }
     return [];
+  }
+
+  /** The database refused `entry` alone: hold it for another try, or dead-letter it when out of attempts. */
+  private async suspect(entry: StreamEntry, reason: string): Promise<void> {
+    const { verdict, attempts } = this.quarantine.rejected(entry, reason);
+    if (verdict === SuspectVerdict.DeadLetter) {
+      await this.deadLetter([{ entry, reason: `the database rejected it ${attempts} times: ${reason}`, attempts }]);
+    } else {
+      this.log.warn({ id: entry.id, attempts, reason }, 'the database rejected an event; it will be retried alone');
+    }
+  }
+
+  /** Retries the suspects whose time has come, each alone. */
+  private async retrySuspects(): Promise<void> {
+    for (const s of this.quarantine.due()) {
+      if (this.stopped) return;
+      const outcome = await this.store.write([s.entry.event as RunEvent]);
+      switch (outcome.kind) {
+        case WriteOutcomeKind.Written:
+          this.quarantine.release(s.entry.id);
+          this.stats.eventsWritten += outcome.inserted;
+          this.stats.batchesWritten += 1;
+          await this.acknowledge([s.entry.id]);
+          break;
+        case WriteOutcomeKind.Rejected:
+          this.stats.writeFailures += 1;
+          await this.suspect(s.entry, outcome.reason);
+          break;
+        case WriteOutcomeKind.Unavailable:
+          // Not the event's fault: no attempt counted; the next batch will wait for the database.
+          this.stats.writeFailures += 1;
+          for (const other of this.quarantine.due()) this.quarantine.postpone(other.entry.id);
+          return;
+      }
+    }
   }
 
   private async acknowledge(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const stream = this.keys.eventStream();
     // Deleting stored entries keeps the stream as long as the backlog, not the history.
-    await this.redis.multi().xack(stream, this.options.group, ...ids).xdel(stream, ...ids).exec();
+    const replies = (await this.redis.multi().xack(stream, this.options.group, ...ids).xdel(stream, ...ids).exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
   }
 
-  private async deadLetter(entries: Entry[]): Promise<void> {
-    const pipeline = this.redis.multi();
-    for (const e of entries) {
-      pipeline.xadd(this.keys.deadLetterStream(), '*', 'id', e.id, 'reason', e.problem ?? 'unknown', 'e', e.event ? JSON.stringify(e.event) : '');
-    }
-    await pipeline.exec();
-    await this.acknowledge(entries.map((e) => e.id));
-    this.stats.deadLettered += entries.length;
-    this.log.error({ ids: entries.map((e) => e.id), reasons: entries.map((e) => e.problem) }, 'events moved to the dead-letter stream');
+  /** Resets the idle time of entries this writer holds, so that XAUTOCLAIM elsewhere leaves them alone. */
+  private async touch(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.xclaim(this.keys.eventStream(), this.options.group, this.options.consumer, 0, ...ids, 'JUSTID');
   }
 
-  /** Refreshes pending and length figures, and says so when the stream grows past the backpressure mark. */
+  private async deadLetter(letters: DeadLetter[]): Promise<void> {
+    const moved = await moveToDeadLetters(this.redis, this.keys, this.options.group, letters);
+    this.stats.deadLettered += moved;
+    this.log.error(
+      { letters: letters.map((l) => ({ id: l.entry.id, reason: l.reason, attempts: l.attempts })), moved },
+      'events moved to the dead-letter stream',
+    );
+  }
+
+  /** Refreshes length, pending and lag; says so when the stream grows past the backpressure mark. */
   private async inspect(): Promise<void> {
-    if (Date.now() - this.lastInspectAt < this.options.inspectIntervalMs) return;
-    this.lastInspectAt = Date.now();
-    const stream = this.keys.eventStream();
-    const [length, pending] = await Promise.all([
-      this.redis.xlen(stream),
-      this.redis.xpending(stream, this.options.group) as Promise<[number, ...unknown[]]>,
-    ]);
-    this.stats.streamLength = length;
-    this.stats.pending = Number(pending[0] ?? 0);
-    const over = length > this.options.backpressureLength;
+    const now = this.clock.now();
+    if (now - this.lastInspectAt < this.options.inspectIntervalMs) return;
+    this.lastInspectAt = now;
+    const backlog = await inspectStream(this.redis, this.keys, this.options.group, now);
+    // Suspects are held on purpose; keep another writer from claiming them while they wait.
+    await this.touch(this.quarantine.ids());
+    const over = backlog.length > this.options.backpressureLength;
     if (over && !this.stats.backpressure) {
-      this.log.warn({ length, limit: this.options.backpressureLength }, 'event stream past its backpressure mark: writers are behind');
-    } else if (!over && this.stats.backpressure) this.log.info({ length }, 'event stream back under its backpressure mark');
-    this.stats.backpressure = over;
+      this.log.warn(
+        { length: backlog.length, limit: this.options.backpressureLength, lagMs: backlog.lagMs, pending: backlog.pending },
+        'backpressure: the event stream is past its limit, writers are behind (nothing is dropped)',
+      );
+    } else if (!over && this.stats.backpressure) {
+      this.log.info({ length: backlog.length, lagMs: backlog.lagMs }, 'backpressure over: the event stream is back under its limit');
+    }
+    Object.assign(this.stats, { streamLength: backlog.length, pending: backlog.pending, lagMs: backlog.lagMs, backpressure: over, inspectedAt: now });
   }
-}
 
-function toEntry(id: string, fields: string[]): Entry {
-  const at = fields.indexOf('e');
-  const text = at >= 0 ? fields[at + 1] : undefined;
-  if (text === undefined) return { id, event: undefined, problem: 'entry has no "e" field' };
-  try {
-    return { id, event: parseRunEvent(JSON.parse(text)), problem: undefined };
-  } catch (err) {
-    return { id, event: undefined, problem: (err as Error).message };
+  /** Waits, but not past stop(). */
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
-}
-
-/** Postgres data errors (class 22, 23) and PostgREST's bad-request ones mean the batch itself is wrong. */
-function isDataError(error: { code?: string }): boolean {
-  const code = error.code ?? '';
-  return /^(22|23)/.test(code) || code === 'PGRST102' || code === '42804';
 }

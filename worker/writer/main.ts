@@ -4,6 +4,7 @@ import { createLogger } from '../../src/observability/logger';
 import { RedisKeys } from '../../src/redis/keys';
 import { closeRedis, createRedis } from '../../src/redis/redis-connection';
 import { createServiceClient } from '../../src/store/supabase-client';
+import { EventBatchStore } from './event-batch-store';
 import { EventWriter } from './event-writer';
 import { compileWriterOptions } from './writer-options';
 
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
   const options = compileWriterOptions(process.env);
   const redis = createRedis(options.redis.redisUrl, 'switchyard-writer');
   const db = await createServiceClient(options.supabase);
-  const writer = new EventWriter(redis, db, new RedisKeys(options.redis.redisPrefix), options.writer, log);
+  const store = new EventBatchStore(db, options.writer.requestTimeoutMs);
+  const writer = new EventWriter(redis, store, new RedisKeys(options.redis.redisPrefix), options.writer, log);
 
   const metricsServer =
     options.writer.metricsPort === undefined
