@@ -85,6 +85,9 @@ export class HttpServer {
       schema: deps.schema,
       introspection: true,
       includeStacktraceInErrorResponses: false,
+      // The process owns its signals (src/lifecycle.ts); Apollo's own handler would stop the server
+      // and then re-raise the signal, cutting the drain short.
+      stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, logError),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: this.server, stopGracePeriodMillis: options.shutdownGraceMs }),

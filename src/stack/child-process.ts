@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { formatLogLine } from './log-line';
 
 export interface ManagedChild {
   readonly name: string;
@@ -39,7 +40,7 @@ export function spawnManaged(
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         options.onLine?.(line);
-        if (!options.quiet) out.write(`[${name}] ${line}\n`);
+        if (!options.quiet) out.write(`[${name}] ${formatLogLine(line)}\n`);
         nl = buffered.indexOf('\n');
       }
     });

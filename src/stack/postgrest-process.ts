@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { projectRoot } from '../paths';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnManaged, type ManagedChild } from './child-process';
 
@@ -20,7 +22,10 @@ export function postgrestBinary(): string {
 
 /** Starts PostgREST and resolves once its admin server says it is ready (connected, schema cache loaded). */
 export async function startPostgrest(options: PostgrestOptions): Promise<ManagedChild> {
-  const child = spawnManaged('postgrest', postgrestBinary(), [], {
+  // Through the (compiled) guard, so that PostgREST stops even if the process that started it is killed.
+  const guard = join(projectRoot(), 'dist', 'src', 'stack', 'guard.js');
+  const [command, args] = existsSync(guard) ? [process.execPath, [guard, postgrestBinary()]] : [postgrestBinary(), []];
+  const child = spawnManaged('postgrest', command, args, {
     quiet: options.quiet ?? false,
     env: {
       PATH: process.env.PATH ?? '',
