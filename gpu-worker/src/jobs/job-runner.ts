@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BlockHandler } from '../../../src/blocks/block-handler';
-import { NodeErrorCode, NonRetryableNodeError } from '../../../src/core/errors';
-import {
-  FINAL_RUNPOD_STATUSES,
-  RunpodJobStatus,
-  type RunpodHealth,
-  type RunpodRunRequest,
-} from '../../../src/runpod/protocol';
+import { NodeErrorCode, NonRetryableNodeError, RetryableNodeError } from '../../../src/core/errors';
+import { FINAL_RUNPOD_STATUSES, RunpodJobStatus, type RunpodHealth, type RunpodRunRequest } from '../../../src/runpod/protocol';
 import type { JobNotifier } from '../notify/job-notifier';
 import { executeBlockJob, parseBlockJobInput, toRunpodError } from './execute-block-job';
-import type { JobRecord } from './job-record';
+import type { JobObserver, JobRecord } from './job-record';
 import { raceAbort } from '../../../src/util/race-abort';
+import { ProgressThrottle } from './progress-throttle';
 
 export interface JobRunnerOptions {
   /** Jobs executing at once. */
@@ -20,6 +16,8 @@ export interface JobRunnerOptions {
   maxQueued: number;
   /** Finished jobs stay readable (/status) this long, as on RunPod. */
   retainFinishedMs: number;
+  /** A job's progress goes out (notice, observer) at most once per this long. */
+  progressIntervalMs: number;
   workerId: string;
 }
 
@@ -39,6 +37,14 @@ export class QueueFullError extends Error {
   constructor(limit: number) {
     super(`the queue holds its limit of ${limit} jobs; try again later`);
     this.name = 'QueueFullError';
+  }
+}
+
+/** The runner is draining (SIGTERM): it finishes what it has and takes nothing new. */
+export class NotAcceptingJobsError extends Error {
+  constructor() {
+    super('this worker is shutting down and takes no new jobs');
+    this.name = 'NotAcceptingJobsError';
   }
 }
 
@@ -71,10 +77,20 @@ export class JobRunner {
     this.sweeper.unref();
   }
 
-  submit(request: RunpodRunRequest, id: string = randomUUID()): JobRecord {
-    if (!this.accepting) throw new QueueFullError(0);
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  /**
+   * Queues a job. `id` is RunPod's in production mode; a job already held under that id that is
+   * not final is returned as it is (RunPod delivered it twice), never run twice at once.
+   */
+  submit(request: RunpodRunRequest, id: string = randomUUID(), observer?: JobObserver): JobRecord {
+    if (!this.accepting) throw new NotAcceptingJobsError();
+    const held = this.jobs.get(id);
+    if (held && !FINAL_RUNPOD_STATUSES.has(held.status)) return held;
     if (this.queue.length >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
-    const job = this.newRecord(id, request);
+    const job = this.newRecord(id, request, observer);
     this.jobs.set(id, job);
     this.queue.push(job);
     this.pump();
@@ -102,7 +118,12 @@ export class JobRunner {
   retry(id: string): JobRecord | undefined {
     const job = this.jobs.get(id);
     if (!job || (job.status !== RunpodJobStatus.Failed && job.status !== RunpodJobStatus.TimedOut)) return undefined;
-    const again = this.newRecord(id, { input: job.input, ...(job.policy ? { policy: job.policy } : {}) });
+    if (!this.accepting) throw new NotAcceptingJobsError();
+    const again = this.newRecord(
+      id,
+      { input: job.input, ...(job.policy ? { policy: job.policy } : {}), ...(job.webhook ? { webhook: job.webhook } : {}) },
+      job.observer,
+    );
     again.retries = job.retries + 1;
     this.counters.retried += 1;
     this.jobs.set(id, again);
@@ -118,8 +139,15 @@ export class JobRunner {
     return removed.length;
   }
 
+  /** Drops a final job's record at once (production mode, after RunPod has its result): inputs can be large. */
+  forget(id: string): void {
+    const job = this.jobs.get(id);
+    if (job && FINAL_RUNPOD_STATUSES.has(job.status)) this.jobs.delete(id);
+  }
+
+  /** RunPod's /health from the real counts; this process is one worker, busy while any job runs. */
   health(): RunpodHealth {
-    const idle = Math.max(0, this.options.concurrency - this.running);
+    const ready = this.accepting && this.running < this.options.concurrency ? 1 : 0;
     return {
       jobs: {
         completed: this.counters.completed,
@@ -128,7 +156,14 @@ export class JobRunner {
         inQueue: this.queue.length,
         retried: this.counters.retried,
       },
-      workers: { idle: idle > 0 ? 1 : 0, running: this.running > 0 ? 1 : 0 },
+      workers: {
+        idle: this.accepting && this.running === 0 ? 1 : 0,
+        initializing: 0,
+        ready,
+        running: this.running > 0 ? 1 : 0,
+        throttled: 0,
+        unhealthy: 0,
+      },
     };
   }
 
@@ -146,7 +181,7 @@ export class JobRunner {
     clearInterval(this.sweeper);
   }
 
-  private newRecord(id: string, request: RunpodRunRequest): JobRecord {
+  private newRecord(id: string, request: RunpodRunRequest, observer: JobObserver | undefined): JobRecord {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
@@ -166,6 +201,7 @@ export class JobRunner {
       progress: undefined,
       streamQueue: [],
       controller: undefined,
+      observer,
       settled,
       settle,
     };
@@ -194,6 +230,10 @@ export class JobRunner {
     const timer =
       timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TimeoutMarker(timeoutMs)), timeoutMs);
 
+    const progress = new ProgressThrottle(this.options.progressIntervalMs, (p) => {
+      this.notifier.notify({ id: job.id, status: RunpodJobStatus.InProgress, output: { progress: p } });
+      job.observer?.onProgress(p);
+    });
     let block = 'unknown';
     let record: ExecutionRecord | undefined;
     try {
@@ -215,7 +255,9 @@ export class JobRunner {
         executeBlockJob(this.handlers, parsed, {
           signal: controller.signal,
           reportProgress: (p) => {
+            if (FINAL_RUNPOD_STATUSES.has(job.status)) return;
             job.progress = p;
+            progress.report(p);
           },
         }),
         controller.signal,
@@ -224,13 +266,19 @@ export class JobRunner {
     } catch (err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof TimeoutMarker) {
-        this.finish(job, RunpodJobStatus.TimedOut, undefined, toRunpodError(new Error(reason.message), this.options.workerId));
+        this.finish(
+          job,
+          RunpodJobStatus.TimedOut,
+          undefined,
+          toRunpodError(new RetryableNodeError(NodeErrorCode.Timeout, reason.message), this.options.workerId),
+        );
       } else if (reason instanceof NonRetryableNodeError && reason.code === NodeErrorCode.Cancelled) {
         this.finish(job, RunpodJobStatus.Cancelled, undefined, undefined);
       } else {
         this.finish(job, RunpodJobStatus.Failed, undefined, toRunpodError(reason, this.options.workerId));
       }
     } finally {
+      progress.close();
       if (timer) clearTimeout(timer);
       if (record) {
         record.finishedAt = Date.now();
@@ -258,7 +306,12 @@ export class JobRunner {
 
   private async callWebhook(url: string, body: unknown): Promise<void> {
     try {
-      await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (err) {
       this.log.warn({ err, url }, 'webhook call failed');
     }

@@ -1,9 +1,10 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { FINAL_RUNPOD_STATUSES, RunpodJobStatus, type RunpodJobState, type RunpodRunRequest } from '../../../src/runpod/protocol';
 import type { JobRecord } from '../jobs/job-record';
-import { QueueFullError, type JobRunner } from '../jobs/job-runner';
+import { NotAcceptingJobsError, QueueFullError, type JobRunner } from '../jobs/job-runner';
 
 export interface EndpointServerOptions {
   host: string;
@@ -14,6 +15,11 @@ export interface EndpointServerOptions {
   maxBodyBytes: number;
   /** Longest /runsync and /status-sync wait. @defaultValue 90000 */
   maxWaitMs: number;
+  /**
+   * Longest wait of GET /stream/{id} for a new item or the job's end. runpod-sdk's `stream` asks
+   * again at once after every answer, so an answer that never waits makes it spin. @defaultValue 5000
+   */
+  streamWaitMs: number;
 }
 
 class HttpError extends Error {
@@ -53,13 +59,22 @@ export class EndpointServer {
     return server.address() as AddressInfo;
   }
 
+  /**
+   * Stops listening and waits for the requests in flight (long polls end when their jobs do, so
+   * drain the runner first). Keep-alive connections that go idle meanwhile are closed as they do:
+   * `server.close()` only closes those idle when it is called, and a client's idle socket would
+   * otherwise hold the process for `keepAliveTimeout`.
+   */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    this.server = undefined;
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(sweeper);
   }
 
   private readonly routes: Array<[string, RegExp, Handler]> = [
@@ -69,8 +84,8 @@ export class EndpointServer {
     ['POST', /^\/v2\/([^/]+)\/status\/([^/]+)$/, async (_r, p) => [200, this.stateOf(this.job(p.jobId))]],
     ['GET', /^\/v2\/([^/]+)\/status-sync\/([^/]+)$/, (_r, p, url) => this.statusSync(p.jobId, url)],
     ['POST', /^\/v2\/([^/]+)\/status-sync\/([^/]+)$/, (_r, p, url) => this.statusSync(p.jobId, url)],
-    ['GET', /^\/v2\/([^/]+)\/stream\/([^/]+)$/, async (_r, p) => [200, this.stream(p.jobId)]],
-    ['POST', /^\/v2\/([^/]+)\/stream\/([^/]+)$/, async (_r, p) => [200, this.stream(p.jobId)]],
+    ['GET', /^\/v2\/([^/]+)\/stream\/([^/]+)$/, async (_r, p) => [200, await this.stream(p.jobId)]],
+    ['POST', /^\/v2\/([^/]+)\/stream\/([^/]+)$/, async (_r, p) => [200, await this.stream(p.jobId)]],
     ['POST', /^\/v2\/([^/]+)\/cancel\/([^/]+)$/, async (_r, p) => [200, this.cancel(p.jobId)]],
     ['POST', /^\/v2\/([^/]+)\/retry\/([^/]+)$/, async (_r, p) => [200, this.retry(p.jobId)]],
     ['GET', /^\/v2\/([^/]+)\/health$/, async () => [200, this.runner.health()]],
@@ -97,6 +112,7 @@ export class EndpointServer {
     } catch (err) {
       if (err instanceof HttpError) return send(res, err.status, { error: err.message });
       if (err instanceof QueueFullError) return send(res, 429, { error: err.message });
+      if (err instanceof NotAcceptingJobsError) return send(res, 503, { error: err.message });
       this.log.error({ err }, 'request failed');
       return send(res, 500, { error: 'internal error' });
     }
@@ -106,8 +122,9 @@ export class EndpointServer {
     const key = this.options.apiKey;
     if (!key) return;
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : header;
-    if (given !== key) throw new HttpError(401, 'Unauthorized');
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : header);
+    const expected = Buffer.from(key);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'Unauthorized');
   }
 
   private job(id: string): JobRecord {
@@ -121,9 +138,11 @@ export class EndpointServer {
     if (job.startedAt !== undefined) state.delayTime = job.startedAt - job.createdAt;
     if (job.startedAt !== undefined && job.finishedAt !== undefined) state.executionTime = job.finishedAt - job.startedAt;
     if (job.output !== undefined) state.output = job.output;
+    // RunPod shows a running job's latest progress update as its output.
+    else if (job.status === RunpodJobStatus.InProgress && job.progress !== undefined) state.output = { progress: job.progress };
     if (job.error !== undefined) state.error = job.error;
     if (job.retries > 0) state.retries = job.retries;
-    state.workerId = 'local';
+    if (job.startedAt !== undefined) state.workerId = this.runner.workerId;
     return state;
   }
 
@@ -174,8 +193,12 @@ export class EndpointServer {
     return [200, this.stateOf(this.runner.get(id) ?? job)];
   }
 
-  private stream(id: string): { status: RunpodJobStatus; stream: unknown[] } {
-    const job = this.job(id);
+  private async stream(id: string): Promise<{ status: RunpodJobStatus; stream: unknown[] }> {
+    let job = this.job(id);
+    if (job.streamQueue.length === 0) {
+      await this.waitFor(job, this.options.streamWaitMs);
+      job = this.runner.get(id) ?? job;
+    }
     return { status: job.status, stream: job.streamQueue.splice(0) };
   }
 
