@@ -30,14 +30,8 @@ export const queryResolvers: QueryResolvers = {
   runs: async (_p, { filter, first, after }, ctx) => {
     const size = pageSize(first);
     const workflowId = filter?.workflowId ? requireId(filter.workflowId, 'filter.workflowId') : null;
-    const rows = await ctx.services.archive.list(
-      ctx.tenantId,
-      { workflowId, status: filter?.status ?? null },
-      size + 1,
-      after ? decodeCursor(after) : undefined,
-    );
-    const fresh = await ctx.services.reader.refresh(rows);
-    return toConnection(fresh, size, (r) => r);
+    const rows = await ctx.services.reader.list(ctx.tenantId, { workflowId, status: filter?.status ?? null }, size + 1, after ? decodeCursor(after) : undefined);
+    return toConnection(rows, size, (r) => r);
   },
 
   runEventHistory: async (_p, { runId, afterSeq, first }, ctx) => {

@@ -10,8 +10,8 @@ export const blockResolvers: BlockResolvers = {
 export const workflowResolvers: WorkflowResolvers = {
   runs: async (workflow, { first, after }, ctx) => {
     const size = pageSize(first);
-    const rows = await ctx.services.archive.list(ctx.tenantId, { workflowId: workflow.id }, size + 1, after ? decodeCursor(after) : undefined);
-    return toConnection(await ctx.services.reader.refresh(rows), size, (r) => r);
+    const rows = await ctx.services.reader.list(ctx.tenantId, { workflowId: workflow.id }, size + 1, after ? decodeCursor(after) : undefined);
+    return toConnection(rows, size, (r) => r);
   },
 };
 

@@ -1,7 +1,24 @@
 import type { RunStore } from '../redis/run-store';
 import { DatabaseError } from '../store/database-error';
 import type { RunArchive } from '../store/run-archive';
+import type { Cursor } from '../store/pagination';
 import type { RunView } from '../store/views';
+import type { RunStatus } from '../core/states';
+
+export interface RunListFilter {
+  workflowId?: string | null;
+  status?: RunStatus | null;
+}
+
+/** (createdAt, id) descending: the order every list uses. */
+function newestFirst(a: RunView, b: RunView): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function isAfter(r: RunView, c: Cursor): boolean {
+  return r.createdAt < c.createdAt || (r.createdAt === c.createdAt && r.id < c.id);
+}
 import { runViewOfStored } from './run-views';
 
 /**
@@ -27,6 +44,27 @@ export class RunReader {
       if (h && (!c || h.seq > c.lastSeq)) return runViewOfStored(h);
       return c;
     });
+  }
+
+  /**
+   * A page of the tenant's runs, newest first: the rows in Postgres merged with runs so new that the
+   * writer has not stored them yet (the tenant's recent-runs set in Redis), each in its freshest state.
+   */
+  async list(tenantId: string, filter: RunListFilter, limit: number, after: Cursor | undefined): Promise<RunView[]> {
+    const beforeMs = after ? Date.parse(after.createdAt) + 1 : undefined;
+    const [cold, recentIds] = await Promise.all([
+      this.archive.list(tenantId, filter, limit, after),
+      this.store.recentRunIds(tenantId, beforeMs, limit),
+    ]);
+    const stored = new Set(cold.map((r) => r.id));
+    const hot = (await this.store.loadMany(recentIds.filter((id) => !stored.has(id))))
+      .filter((r): r is NonNullable<typeof r> => r !== undefined)
+      .map(runViewOfStored);
+    const merged = [...(await this.refresh(cold)), ...hot]
+      .filter((r) => (!filter.workflowId || r.workflowId === filter.workflowId) && (!filter.status || r.status === filter.status))
+      .filter((r) => !after || isAfter(r, after))
+      .sort(newestFirst);
+    return merged.slice(0, limit);
   }
 
   /** Replaces listed runs (from Postgres) with their fresher Redis state where there is one. */

@@ -59,11 +59,13 @@ export class RunService {
     }
 
     const runId = randomUUID();
-    const at = new Date(this.clock.now()).toISOString();
+    const nowMs = this.clock.now();
+    const at = new Date(nowMs).toISOString();
     const nodes = [...def.nodes.values()].sort((a, b) => a.index - b.index);
     const { runId: id, created } = await this.store.createRun({
       runId,
       tenantId: req.tenantId,
+      createdAtMs: nowMs,
       idempotencyKey: key,
       idempotencyTtlSeconds: this.options.idempotencyTtlSeconds,
       run: {

@@ -33,6 +33,10 @@ export class RedisKeys {
   deadLetterStream(): string {
     return `${this.prefix}events:dead`;
   }
+  /** Sorted set of a tenant's newest runs by creation time (lists merge it with Postgres). */
+  recentRuns(tenantId: string): string {
+    return `${this.prefix}recent:${tenantId}`;
+  }
   idempotency(tenantId: string, key: string): string {
     return `${this.prefix}idem:${tenantId}:${key}`;
   }

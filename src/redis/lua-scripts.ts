@@ -15,7 +15,7 @@ export enum LuaScript {
 
 const KEY_COUNTS: Record<LuaScript, number> = {
   [LuaScript.Transition]: 4,
-  [LuaScript.CreateRun]: 4,
+  [LuaScript.CreateRun]: 5,
   [LuaScript.Lease]: 1,
   [LuaScript.ReleaseLease]: 1,
   [LuaScript.AcquireSlot]: 1,

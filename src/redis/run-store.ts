@@ -39,9 +39,14 @@ export interface Transition {
   releaseLease?: boolean;
 }
 
+/** How many of a tenant's newest runs the recent-runs set keeps. */
+const RECENT_RUNS_KEPT = 1000;
+
 export interface NewRun {
   runId: string;
   tenantId: string;
+  /** Epoch ms; orders the tenant's recent runs. */
+  createdAtMs: number;
   /** Same key, same tenant, within `idempotencyTtlSeconds`: the first run is returned instead. */
   idempotencyKey: string | undefined;
   idempotencyTtlSeconds: number;
@@ -83,12 +88,15 @@ export class RunStore {
         this.keys.runEvents(runId),
         this.keys.eventStream(),
         this.keys.idempotency(input.tenantId, input.idempotencyKey ?? ''),
+        this.keys.recentRuns(input.tenantId),
       ],
       [
         runId,
         input.idempotencyKey === undefined ? 0 : input.idempotencyTtlSeconds,
         eventBody(input.event),
         this.keys.runChannel(runId),
+        input.createdAtMs,
+        RECENT_RUNS_KEPT,
         ...encodeFields(input.run, input.nodes),
       ],
     )) as [number, string];
@@ -134,6 +142,12 @@ export class RunStore {
       if (err) throw err;
       return decodeRunState(id, hash as Record<string, string>);
     });
+  }
+
+  /** Ids of the tenant's newest runs created before `beforeMs` (all when undefined), newest first. */
+  async recentRunIds(tenantId: string, beforeMs: number | undefined, limit: number): Promise<string[]> {
+    const max = beforeMs === undefined ? '+inf' : `(${beforeMs}`;
+    return this.redis.zrevrangebyscore(this.keys.recentRuns(tenantId), max, '-inf', 'LIMIT', 0, limit);
   }
 
   /** The cancel flag alone (cheap; the executor polls it as a fallback for the control message). */

@@ -26,6 +26,7 @@ describe('RunStore', () => {
     store.createRun({
       runId,
       tenantId: 't1',
+      createdAtMs: Date.now(),
       idempotencyKey,
       idempotencyTtlSeconds: 60,
       run: { [RunField.TenantId]: 't1', [RunField.Status]: RunStatus.Queued, [RunField.NodeIds]: ['a'], [RunField.Definition]: { nodes: [] } },
