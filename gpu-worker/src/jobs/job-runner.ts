@@ -66,6 +66,7 @@ export class JobRunner {
   private readonly maxActiveByBlock = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private idleWaiters: Array<() => void> = [];
+  private pumpScheduled = false;
 
   constructor(
     private readonly handlers: ReadonlyMap<string, BlockHandler>,
@@ -93,7 +94,7 @@ export class JobRunner {
     const job = this.newRecord(id, request, observer);
     this.jobs.set(id, job);
     this.queue.push(job);
-    this.pump();
+    this.schedulePump();
     return job;
   }
 
@@ -108,6 +109,7 @@ export class JobRunner {
       const at = this.queue.indexOf(job);
       if (at !== -1) this.queue.splice(at, 1);
       this.finish(job, RunpodJobStatus.Cancelled, undefined, undefined);
+      this.wakeIfIdle();
     } else {
       job.controller?.abort(new NonRetryableNodeError(NodeErrorCode.Cancelled, 'job cancelled'));
     }
@@ -128,7 +130,7 @@ export class JobRunner {
     this.counters.retried += 1;
     this.jobs.set(id, again);
     this.queue.push(again);
-    this.pump();
+    this.schedulePump();
     return again;
   }
 
@@ -136,6 +138,7 @@ export class JobRunner {
   purgeQueue(): number {
     const removed = this.queue.splice(0);
     for (const job of removed) this.finish(job, RunpodJobStatus.Cancelled, undefined, undefined);
+    this.wakeIfIdle();
     return removed.length;
   }
 
@@ -181,6 +184,11 @@ export class JobRunner {
     clearInterval(this.sweeper);
   }
 
+  /** Resolves drain() once nothing runs or waits (after the last job, a purge, or cancelling the last queued job). */
+  private wakeIfIdle(): void {
+    if (this.running === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
   private newRecord(id: string, request: RunpodRunRequest, observer: JobObserver | undefined): JobRecord {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => {
@@ -207,6 +215,19 @@ export class JobRunner {
     };
   }
 
+  /**
+   * Starts queued jobs on the next turn of the event loop, not inside `submit`: the caller (POST
+   * /run) answers IN_QUEUE, as RunPod does, and a burst of submissions is queued before any starts.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
   private pump(): void {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
       const job = this.queue.shift() as JobRecord;
@@ -214,9 +235,7 @@ export class JobRunner {
       void this.execute(job).finally(() => {
         this.running -= 1;
         this.pump();
-        if (this.running === 0 && this.queue.length === 0) {
-          for (const w of this.idleWaiters.splice(0)) w();
-        }
+        this.wakeIfIdle();
       });
     }
   }
