@@ -42,12 +42,15 @@ const PAGE = `<!doctype html>
       }
       return clients.get(authorization);
     }
+    const keyFromUrl = new URLSearchParams(location.hash.slice(1)).get('key');
+    const key = keyFromUrl || '<your API key>';
+    // The headers editor wins; the key in the URL covers requests GraphiQL makes before it is read
+    // (the schema introspection on load).
     function fetcher(params, opts) {
       const headers = (opts && opts.headers) || {};
-      const authorization = headers.Authorization || headers.authorization || '';
-      return GraphiQL.createFetcher({ url, wsClient: wsClientFor(authorization) })(params, opts);
+      const authorization = headers.Authorization || headers.authorization || (keyFromUrl ? 'Bearer ' + keyFromUrl : '');
+      return GraphiQL.createFetcher({ url, wsClient: wsClientFor(authorization), headers: { Authorization: authorization } })(params, opts);
     }
-    const key = new URLSearchParams(location.hash.slice(1)).get('key') || '<your API key>';
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, {
         fetcher,
