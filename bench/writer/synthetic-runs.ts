@@ -115,10 +115,13 @@ export function syntheticRuns(count: number, eventsPerRun: number, options: { te
  * The runs' events as one stream would carry them while the runs progress at once: interleaved at
  * random (seeded), each run's own events still in seq order, as the Lua scripts emit them.
  */
-export function interleave(runs: readonly SyntheticRun[], seed = 1): RunEvent[] {
+export function interleave(runs: readonly SyntheticRun[], seed = 1, options: { concurrentRuns?: number } = {}): RunEvent[] {
   const random = seededRandom(seed);
   const cursors = runs.map(() => 0);
-  const live = runs.map((_, i) => i);
+  // At most `concurrentRuns` runs in progress at once; the next run starts when one finishes.
+  const window = options.concurrentRuns ?? runs.length;
+  const live = runs.slice(0, window).map((_, i) => i);
+  let nextRun = live.length;
   const out: RunEvent[] = [];
   while (live.length > 0) {
     const pick = Math.floor(random() * live.length);
@@ -126,7 +129,10 @@ export function interleave(runs: readonly SyntheticRun[], seed = 1): RunEvent[] 
     const run = runs[r]!;
     out.push(run.events[cursors[r]!]!);
     cursors[r]! += 1;
-    if (cursors[r] === run.events.length) live.splice(pick, 1);
+    if (cursors[r] === run.events.length) {
+      if (nextRun < runs.length) live[pick] = nextRun++;
+      else live.splice(pick, 1);
+    }
   }
   return out;
 }

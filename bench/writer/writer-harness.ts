@@ -25,6 +25,8 @@ export interface WriterHarness {
   redis: Redis;
   /** Superuser connection to the harness's database, for assertions that bypass RLS. */
   pg: Client;
+  /** Its URL. */
+  databaseUrl: string;
   jwtSecret: string;
   supabaseUrl: string;
   supabase: SupabaseOptions;
@@ -80,6 +82,7 @@ export async function startWriterHarness(name: string, options: { quiet?: boolea
     keys: new RedisKeys(redisPrefix),
     redis,
     pg,
+    databaseUrl: dbUrl.toString(),
     jwtSecret,
     supabaseUrl,
     supabase,

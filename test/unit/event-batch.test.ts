@@ -39,3 +39,14 @@ describe('foldEventBatch', () => {
     expect(rows.nodes[0]).toMatchObject({ node_id: 'a', status: 'RETRYING', status_seq: 5, attempts: 1, error: { code: 'BLOCK_FAILED' } });
   });
 });
+
+describe('foldEventBatch row order', () => {
+  it('lists runs and nodes in key order, whatever order the events came in, so concurrent batches lock rows alike', () => {
+    const run = (runId: string, nodeIds: string[]): RunEvent[] =>
+      nodeIds.map((nodeId, i) => ({ runId, tenantId: 't', seq: i + 1, at: at(i), type: RunEventType.NodeQueued, nodeId, attempt: 1 }));
+    const rows = foldEventBatch([...run('r2', ['z', 'a']), ...run('r1', ['m', 'b'])]);
+    expect(rows.runs.map((r) => r.id)).toEqual(['r1', 'r2']);
+    expect(rows.nodes.map((n) => `${n.run_id}/${n.node_id}`)).toEqual(['r1/b', 'r1/m', 'r2/a', 'r2/z']);
+    expect(rows.events.map((e) => `${e.run_id}#${e.seq}`)).toEqual(['r1#1', 'r1#2', 'r2#1', 'r2#2']);
+  });
+});

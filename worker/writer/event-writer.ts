@@ -47,10 +47,12 @@ const entryBytes = (entries: readonly StreamEntry[]): number => entries.reduce((
  * The batching writer: the only process that writes runs, nodes and events to Supabase. It reads
  * the durable event stream in a consumer group (any number of writers share it), stores a batch
  * with one request (see EventBatchStore), and only then acknowledges and deletes its entries.
+ * Up to maxInFlight batches are written at once; the order they commit in does not matter, since
+ * stored state only moves forward by seq.
  *
- * - Database away: the batch is retried with backoff and nothing more is read; the events wait in
- *   Redis, not in memory. Memory is bounded by one batch (maxBatchSize, maxBatchBytes) plus the
- *   quarantine (at most maxBatchSize suspects).
+ * - Database away: batches are retried with backoff and nothing more is read; the events wait in
+ *   Redis, not in memory. Memory is bounded by maxInFlight batches (each at most maxBatchSize
+ *   entries and about maxBatchBytes) plus the quarantine (at most maxBatchSize suspects).
  * - Data refused: the batch is halved until the events responsible stand alone; the rest is
  *   written, the suspects are retried alone with backoff and dead-lettered after maxAttempts.
  *   Entries that are no event at all are dead-lettered at once (parsing again cannot help).
@@ -62,6 +64,9 @@ export class EventWriter {
   private phase: LifecyclePhase = LifecyclePhase.Starting;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
+  /** Blocking stream reads get a connection of their own, so they never hold up acks of batches in flight. */
+  private reader: Redis | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private lastClaimAt = -Infinity;
   private claimCursor = '0-0';
   private lastInspectAt = -Infinity;
@@ -103,6 +108,7 @@ export class EventWriter {
     } catch (err) {
       if (!GROUP_EXISTS.test((err as Error).message)) throw err;
     }
+    this.reader = this.redis.duplicate();
     this.phase = LifecyclePhase.Running;
     this.loop = this.run();
     this.log.info({ consumer: this.options.consumer, group: this.options.group }, 'writer ready');
@@ -114,6 +120,7 @@ export class EventWriter {
     this.phase = LifecyclePhase.Draining;
     this.stopping.abort();
     await this.loop;
+    await this.reader?.quit().catch(() => this.reader?.disconnect());
     this.phase = LifecyclePhase.Stopped;
     // Suspects stay pending in the stream; another writer claims them after claimIdleMs.
     this.log.info({ ...this.metrics(), suspectsLeft: this.quarantine.size }, 'writer stopped');
@@ -134,7 +141,8 @@ export class EventWriter {
           continue;
         }
         const entries = await this.collectBatch();
-        if (entries.length > 0) await this.settle(entries);
+        if (entries.length > 0) this.launch(entries);
+        while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
       } catch (err) {
         // Redis trouble, most likely. What this writer read and did not store stays pending in the
         // stream and is claimed again after claimIdleMs (by this writer or another).
@@ -143,6 +151,19 @@ export class EventWriter {
         await this.pause(this.options.retryInitialMs);
       }
     }
+    // Stopping: what was read is being written; wait for it.
+    await Promise.all(this.inFlight);
+  }
+
+  /** Writes a batch alongside the others in flight. */
+  private launch(entries: StreamEntry[]): void {
+    const settled: Promise<void> = this.settle(entries)
+      .catch((err: unknown) => {
+        // Redis trouble while acknowledging, most likely: the entries stay pending and are claimed again.
+        this.log.error({ err, batch: entries.length }, 'batch not settled; its entries stay pending in the stream');
+      })
+      .finally(() => this.inFlight.delete(settled));
+    this.inFlight.add(settled);
   }
 
   /**
@@ -168,7 +189,7 @@ export class EventWriter {
 
   private async read(count: number, blockMs: number): Promise<StreamEntry[]> {
     // Each block is at most idleBlockMs, so stop() never waits long for a read to come back.
-    const reply = (await this.redis.xreadgroup(
+    const reply = (await (this.reader ?? this.redis).xreadgroup(
       'GROUP',
       this.options.group,
       this.options.consumer,

@@ -16,6 +16,12 @@ export interface WriterOptions {
    * larger than this is written alone. @defaultValue 4194304 (env WRITER_MAX_BATCH_BYTES)
    */
   maxBatchBytes: number;
+  /**
+   * Batches being written at once. Two overlap one batch's trip through PostgREST with the next
+   * one's (about 1.5x the throughput of one); memory holds at most this many batches.
+   * @defaultValue 2 (env WRITER_MAX_IN_FLIGHT)
+   */
+  maxInFlight: number;
   /** Entries one stream read or claim returns at most; with maxBatchBytes it bounds what one batch can overshoot. @defaultValue 250 */
   readCount: number;
   /** A batch is written at most this long after its first event was read. @defaultValue 50 (env WRITER_MAX_BATCH_WAIT_MS) */
@@ -62,6 +68,7 @@ export function compileWriterOptions(env: Env): WriterProcessOptions {
       WRITER_MAX_BATCH_SIZE: envInt(1000, 1, 5000),
       WRITER_MAX_BATCH_BYTES: envInt(4 * 1024 * 1024, 1024),
       WRITER_MAX_BATCH_WAIT_MS: envInt(50, 0),
+      WRITER_MAX_IN_FLIGHT: envInt(2, 1, 16),
       WRITER_CLAIM_IDLE_MS: envInt(10_000, 100),
       WRITER_RETRY_INITIAL_MS: envInt(100, 1),
       WRITER_RETRY_MAX_MS: envInt(5_000, 1),
@@ -79,6 +86,7 @@ export function compileWriterOptions(env: Env): WriterProcessOptions {
       consumer: e.WRITER_CONSUMER,
       maxBatchSize: e.WRITER_MAX_BATCH_SIZE,
       maxBatchBytes: e.WRITER_MAX_BATCH_BYTES,
+      maxInFlight: e.WRITER_MAX_IN_FLIGHT,
       readCount: WRITER_READ_COUNT,
       maxBatchWaitMs: e.WRITER_MAX_BATCH_WAIT_MS,
       idleBlockMs: WRITER_IDLE_BLOCK_MS,
