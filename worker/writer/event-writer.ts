@@ -240,15 +240,16 @@ export class EventWriter {
     let delayMs = this.options.retryInitialMs;
     while (left.length > 0) {
       const lastTry = this.stopped;
-      left = await this.writeOrIsolate(left);
+      const result = await this.writeOrIsolate(left);
+      left = result.left;
       if (left.length === 0) return;
       if (lastTry) {
-        this.log.warn({ batch: left.length }, 'stopping with a batch the database did not take; it stays in the stream for the next writer');
+        this.log.warn({ batch: left.length, reason: result.reason }, 'stopping with a batch the database did not take; it stays in the stream for the next writer');
         return;
       }
       // The database (or PostgREST) is away or overloaded: keep the batch, read nothing more, wait
       // and try again. Keep the claim on the entries fresh so no other writer takes them over.
-      this.log.warn({ batch: left.length, retryInMs: delayMs }, 'batch write failed; retrying');
+      this.log.warn({ batch: left.length, retryInMs: delayMs, reason: result.reason }, 'batch write failed; retrying');
       await this.touch(left.map((e) => e.id)).catch((err: unknown) => this.log.warn({ err }, 'could not renew the claim on a batch'));
       await this.inspect().catch((err: unknown) => this.log.warn({ err }, 'could not inspect the stream'));
       await this.pause(delayMs);
@@ -259,9 +260,9 @@ export class EventWriter {
   /**
    * Writes entries with one request. When the database refuses the data, halves the batch until
    * the events responsible stand alone, writing the rest; those go to the quarantine. Returns the
-   * entries left unwritten because the database was away (none when all were settled).
+   * entries left unwritten because the database was away (none when all were settled), and why.
    */
-  private async writeOrIsolate(entries: StreamEntry[]): Promise<StreamEntry[]> {
+  private async writeOrIsolate(entries: StreamEntry[]): Promise<{ left: StreamEntry[]; reason?: string }> {
     const parts = [entries];
     for (let part = parts.pop(); part !== undefined; part = parts.pop()) {
       const outcome = await this.store.write(part.map((e) => e.event as RunEvent));
@@ -283,11 +284,10 @@ export class EventWriter {
         }
         case WriteOutcomeKind.Unavailable:
           this.stats.writeFailures += 1;
-          this.log.debug({ reason: outcome.reason, code: outcome.code }, 'database unavailable');
-          return [part, ...parts].flat();
+          return { left: [part, ...parts].flat(), reason: outcome.code ? `${outcome.code}: ${outcome.reason}` : outcome.reason };
       }
     }
-    return [];
+    return { left: [] };
   }
 
   /** The database refused `entry` alone: hold it for another try, or dead-letter it when out of attempts. */
