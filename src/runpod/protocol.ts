@@ -76,7 +76,10 @@ export interface RunpodErrorPayload {
   retryable?: boolean;
 }
 
-/** Announcement the gpu-worker publishes on Redis when a job reaches a final state (the worker's fast path). */
+/**
+ * Announcement the gpu-worker publishes on Redis when a job reaches a final state (the worker's fast path),
+ * and, throttled, while it runs: `status: IN_PROGRESS` with `output: {progress}`. Readers skip what is not final.
+ */
 export interface RunpodJobNotice {
   id: string;
   status: RunpodJobStatus;

@@ -1,8 +1,10 @@
 /** @jest-environment ./test/gpu-worker/support/native-import-environment.js */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/redis/keys';
 import { freePort } from '../../src/stack/free-port';
 import type { ManagedChild } from '../../src/stack/child-process';
-import type { RunpodErrorPayload } from '../../src/runpod/protocol';
+import type { RunpodErrorPayload, RunpodJobNotice } from '../../src/runpod/protocol';
 import { waitFor } from '../support/wait-for';
 import { processGroupAlive, startGpuWorker } from './support/gpu-worker-process';
 import { loadRunpodSdk, type RunpodEndpoint, type RunpodSdkFactory } from './support/runpod-sdk';
@@ -10,7 +12,8 @@ import { loadRunpodSdk, type RunpodEndpoint, type RunpodSdkFactory } from './sup
 /**
  * The compiled gpu-worker in local mode as a real process, driven by RunPod's own JS client
  * (`runpod-sdk`, unchanged) pointed at it with `baseUrl`. Jobs are `debug.sleep`: no model loads.
- * Tests share one worker (two jobs at once) and run in order.
+ * Tests share one worker (two jobs at once) and run in order. It publishes its notices on Redis
+ * under a prefix of its own (REDIS_URL, default 127.0.0.1:6379), as it does for the Switchyard worker.
  */
 
 const sleepJob = (ms: number, failTimes = 0) => ({
@@ -35,6 +38,11 @@ describe('local mode: runpod-sdk against the local endpoint API', () => {
   let worker: ManagedChild;
   let runpodSdk: RunpodSdkFactory;
   let endpoint: RunpodEndpoint;
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `sytest:gpu-${randomBytes(6).toString('hex')}:`; // pub/sub only: no keys to clean up
+  const channel = new RedisKeys(redisPrefix).runpodJobChannel();
+  const notices: RunpodJobNotice[] = [];
+  let subscriber: Redis;
   let origin: string;
   let base: string;
 
@@ -50,14 +58,24 @@ describe('local mode: runpod-sdk against the local endpoint API', () => {
 
   beforeAll(async () => {
     runpodSdk = await loadRunpodSdk();
+    subscriber = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    subscriber.on('message', (_channel: string, message: string) => notices.push(JSON.parse(message) as RunpodJobNotice));
+    await subscriber.subscribe(channel);
     const port = await freePort();
-    worker = await startGpuWorker({ GPU_WORKER_PORT: String(port), RUNPOD_API_KEY: apiKey, GPU_WORKER_CONCURRENCY: '2' });
+    worker = await startGpuWorker({
+      GPU_WORKER_PORT: String(port),
+      RUNPOD_API_KEY: apiKey,
+      GPU_WORKER_CONCURRENCY: '2',
+      REDIS_URL: redisUrl,
+      SWITCHYARD_REDIS_PREFIX: redisPrefix,
+    });
     origin = `http://127.0.0.1:${port}`;
     base = `${origin}/v2/switchyard`;
     endpoint = runpodSdk(apiKey, { baseUrl: `http://127.0.0.1:${port}/v2` }).endpoint('switchyard')!;
   });
   afterAll(async () => {
     await worker?.stop(5000);
+    await subscriber?.quit();
   });
 
   test('run, then status until COMPLETED', async () => {
@@ -74,6 +92,18 @@ describe('local mode: runpod-sdk against the local endpoint API', () => {
     expect(done).toMatchObject({ started: true, completed: true, succeeded: true });
     expect(done.delayTime).toEqual(expect.any(Number));
     expect(done.executionTime).toEqual(expect.any(Number));
+  });
+
+  test('progress and the final state are published on Redis, progress first', async () => {
+    const { id } = await endpoint.run({ input: sleepJob(20) });
+    const mine = await waitFor(
+      async () => notices.filter((n) => n.id === id),
+      (n) => n.some((x) => x.status === 'COMPLETED'),
+    );
+    expect(mine).toEqual([
+      { id, status: 'IN_PROGRESS', output: { progress: 1 } },
+      { id, status: 'COMPLETED', output: { outputs: { sleptMs: expect.any(Number), attempt: 1 } } },
+    ]);
   });
 
   test('runSync: /runsync, and /status-sync when the job outlasts the runsync wait', async () => {

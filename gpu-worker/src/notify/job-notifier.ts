@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RunpodJobNotice } from '../../../src/runpod/protocol';
 
-/** Where finished jobs are announced: Redis for the Switchyard worker's fast path, or nowhere. */
+/** Where job progress and finished jobs are announced: Redis for the Switchyard worker's fast path, or nowhere. */
 export interface JobNotifier {
   notify(notice: RunpodJobNotice): void;
   close(): Promise<void>;
@@ -9,7 +9,10 @@ export interface JobNotifier {
 
 export const noNotifier: JobNotifier = { notify: () => undefined, close: async () => undefined };
 
-/** Publishes each final job state on a Redis channel; a lost publish only delays the worker's poll. */
+/**
+ * Publishes each final job state, and throttled progress (`IN_PROGRESS`), on a Redis channel; a lost
+ * publish only delays the worker's poll.
+ */
 export class RedisJobNotifier implements JobNotifier {
   constructor(
     private readonly redis: Redis,
