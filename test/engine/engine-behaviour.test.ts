@@ -71,6 +71,7 @@ describe('durable DAG engine behaviour', () => {
     expect(describeEvents(events).slice(-2)).toEqual(['NODE_FAILED:stuck#1', 'RUN_FAILED']);
     expect(events.find((e) => e.type === 'NODE_FAILED')?.error).toMatchObject({ code: 'TIMEOUT' });
     const jobId = (events.find((e) => e.type === 'NODE_STARTED')?.data as { jobId: string }).jobId;
+    // the worker cancels the job; RunPod's own (longer) execution timeout is only the backstop
     const stats = await waitFor(
       () => gpuWorkerStats(stack.runpodEndpointUrl, stack.runpodApiKey),
       (s) => s.executions.some((x) => x.jobId === jobId && x.status === 'CANCELLED'),

@@ -45,6 +45,9 @@ export type NodeAttemptResult =
   /** The executor lost the run (lease) or is shutting down: record nothing. */
   | { ok: false; abandoned: true };
 
+/** How much longer than a node's timeout the RunPod job itself may run. */
+const RUNPOD_TIMEOUT_GRACE_MS = 2000;
+
 /**
  * The executor no longer owns the run (lease lost) or is shutting down: the attempt stops without
  * recording anything, and its RunPod job is left running for the next executor to re-attach to.
@@ -108,7 +111,9 @@ async function runGpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: Ab
         inputs: req.inputs,
         meta: { runId: req.runId, nodeId: req.node.id, attempt: req.attempt, tenantId: req.tenantId },
       },
-      req.node.timeoutMs === undefined ? undefined : { executionTimeout: req.node.timeoutMs },
+      // RunPod's own timeout is the backstop for a worker that died: a little longer than the node's,
+      // so that a live worker's timeout (which cancels the job itself) comes first.
+      req.node.timeoutMs === undefined ? undefined : { executionTimeout: req.node.timeoutMs + RUNPOD_TIMEOUT_GRACE_MS },
     );
     jobId = submitted.id;
     if (!(await req.markStarted(jobId))) {
