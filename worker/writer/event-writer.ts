@@ -67,6 +67,8 @@ export class EventWriter {
   /** Blocking stream reads get a connection of their own, so they never hold up acks of batches in flight. */
   private reader: Redis | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Running average size of an entry's event text, to size reads so a batch overshoots maxBatchBytes little. */
+  private entryBytesEstimate = 512;
   private lastClaimAt = -Infinity;
   private claimCursor = '0-0';
   private lastInspectAt = -Infinity;
@@ -172,19 +174,35 @@ export class EventWriter {
    */
   private async collectBatch(): Promise<StreamEntry[]> {
     const batch = await this.claimStale();
-    let bytes = entryBytes(batch);
+    let bytes = this.measure(batch);
     let deadline = batch.length > 0 ? this.clock.now() + this.options.maxBatchWaitMs : undefined;
     while (batch.length < this.options.maxBatchSize && bytes < this.options.maxBatchBytes && !this.stopped) {
       const wait = deadline === undefined ? this.options.idleBlockMs : Math.min(deadline - this.clock.now(), this.options.idleBlockMs);
       if (wait <= 0) break;
-      const read = await this.read(Math.min(this.options.readCount, this.options.maxBatchSize - batch.length), wait);
+      const read = await this.read(this.readCountFor(batch.length, bytes), wait);
       // Nothing came while idle: return, so the loop can look at the stream, claims and suspects.
       if (read.length === 0 && deadline === undefined) break;
       if (read.length > 0 && deadline === undefined) deadline = this.clock.now() + this.options.maxBatchWaitMs;
       batch.push(...read);
-      bytes += entryBytes(read);
+      bytes += this.measure(read);
     }
     return batch;
+  }
+
+  /**
+   * How many entries to ask for next: what fits in the batch by count and, at the entries' average
+   * size so far, by bytes; at least one. Redis cannot cap a read by bytes, so this keeps a batch of
+   * large events (node outputs with images) near maxBatchBytes instead of readCount of them.
+   */
+  private readCountFor(entries: number, bytes: number): number {
+    const byBytes = Math.floor((this.options.maxBatchBytes - bytes) / this.entryBytesEstimate);
+    return Math.max(1, Math.min(this.options.readCount, this.options.maxBatchSize - entries, byBytes));
+  }
+
+  private measure(entries: readonly StreamEntry[]): number {
+    const bytes = entryBytes(entries);
+    if (entries.length > 0) this.entryBytesEstimate = Math.max(1, 0.5 * this.entryBytesEstimate + (0.5 * bytes) / entries.length);
+    return bytes;
   }
 
   private async read(count: number, blockMs: number): Promise<StreamEntry[]> {
@@ -219,7 +237,7 @@ export class EventWriter {
       this.options.claimIdleMs,
       this.claimCursor,
       'COUNT',
-      this.options.readCount,
+      this.readCountFor(0, 0),
     )) as [string, Array<RawStreamEntry | null>, string[]?];
     this.claimCursor = next;
     // Suspects are this writer's own, held on purpose; they are retried from the quarantine.
