@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendEvents, appendRaw, interleave, streamText, syntheticRuns } from '../../bench/writer/synthetic-runs';
 import { startWriterHarness, type WriterHarness } from '../../bench/writer/writer-harness';
 import { RunEventType, type RunEvent } from '../../src/core/events';
+import { DeadLetterField } from '../../worker/writer/dead-letter';
 import { waitFor } from '../support/wait-for';
 import { eventRowCount, storedMismatches, streamBacklog } from './support/stored-state';
 import { spawnWriter, type WriterProcess } from './support/writer-process';
@@ -64,19 +65,20 @@ describe('writer with poison events', () => {
     expect(await waitFor(() => eventRowCount(harness.pg), (n) => n === 800, 20_000)).toBe(800);
     expect(await storedMismatches(harness.pg, runs)).toEqual([]);
     const early = await deadLetters(harness);
-    expect(early.map((d) => d.id).sort()).toEqual([noField, badJson].sort());
+    expect(early.map((d) => d[DeadLetterField.Id]).sort()).toEqual([noField, badJson].sort());
     expect((await waitFor(() => writer!.metrics(), (m) => m.suspects === 3)).suspects).toBe(3);
     expect((await deadLetters(harness)).length).toBe(2);
 
     const letters = await waitFor(() => deadLetters(harness), (d) => d.length === 5, 30_000);
-    const byId = new Map(letters.map((d) => [d.id, d]));
-    expect(byId.get(noField!)).toMatchObject({ reason: 'entry has no "e" field', attempts: '1', e: '' });
-    expect(byId.get(badJson!)).toMatchObject({ attempts: '1', e: '{"seq":1,"type":' });
-    expect(byId.get(badJson!)?.reason).toMatch(/JSON/);
-    expect(byId.get(idUuid!)).toMatchObject({ attempts: String(MAX_ATTEMPTS), e: streamText(notAUuid) });
-    expect(byId.get(idUuid!)?.reason).toMatch(/rejected it 3 times: invalid input syntax for type uuid/);
-    expect(byId.get(idOverflow!)?.reason).toMatch(/out of range/);
-    expect(byId.get(idNodes!)?.reason).toMatch(/cannot fold/);
+    const { Id, Reason, Attempts, Event } = DeadLetterField;
+    const byId = new Map(letters.map((d) => [d[Id], d]));
+    expect(byId.get(noField!)).toMatchObject({ [Reason]: 'entry has no "e" field', [Attempts]: '1', [Event]: '' });
+    expect(byId.get(badJson!)).toMatchObject({ [Attempts]: '1', [Event]: '{"seq":1,"type":' });
+    expect(byId.get(badJson!)?.[Reason]).toMatch(/JSON/);
+    expect(byId.get(idUuid!)).toMatchObject({ [Attempts]: String(MAX_ATTEMPTS), [Event]: streamText(notAUuid) });
+    expect(byId.get(idUuid!)?.[Reason]).toMatch(/rejected it 3 times: invalid input syntax for type uuid/);
+    expect(byId.get(idOverflow!)?.[Reason]).toMatch(/out of range/);
+    expect(byId.get(idNodes!)?.[Reason]).toMatch(/cannot fold/);
 
     expect(await waitFor(() => streamBacklog(harness.redis, harness.keys), (b) => b.length === 0 && b.pending === 0)).toEqual({ length: 0, pending: 0 });
     expect(await eventRowCount(harness.pg)).toBe(800);
