@@ -33,7 +33,7 @@ export interface RunningApi {
  */
 export async function startApiServer(options: ApiOptions, log: Logger): Promise<RunningApi> {
   const keys = new RedisKeys(options.redis.redisPrefix);
-  const redis = createRedis(options.redis.redisUrl, 'switchyard-api');
+  const redis = createRedis(options.redis.redisUrl, 'switchyard-api', { enableAutoPipelining: true });
   const publisher = createRedis(options.redis.redisUrl, 'switchyard-api-pub');
   const subscriber = createRedis(options.redis.redisUrl, 'switchyard-api-sub');
   const queueConnection = createRedis(options.redis.redisUrl, 'switchyard-api-queue');

@@ -32,15 +32,18 @@ function source(script: LuaScript): string {
   return text;
 }
 
-const commandName = (script: LuaScript): string => `sy_${script.replace(/-/g, '_')}`;
+const COMMAND_NAMES = new Map(Object.values(LuaScript).map((s) => [s, `sy_${s.replace(/-/g, '_')}`]));
+const commandName = (script: LuaScript): string => COMMAND_NAMES.get(script) as string;
+/** Connections the scripts are registered on (checked on every call: it must be cheap). */
+const registered = new WeakSet<Redis>();
 
 /** Registers the scripts once per connection; ioredis then runs them by SHA (EVALSHA, EVAL on NOSCRIPT). */
 export function registerScripts(redis: Redis): void {
+  if (registered.has(redis)) return;
   for (const script of Object.values(LuaScript)) {
-    const name = commandName(script);
-    if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') continue;
-    redis.defineCommand(name, { numberOfKeys: KEY_COUNTS[script], lua: source(script) });
+    redis.defineCommand(commandName(script), { numberOfKeys: KEY_COUNTS[script], lua: source(script) });
   }
+  registered.add(redis);
 }
 
 export async function runScript(redis: Redis, script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {

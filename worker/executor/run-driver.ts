@@ -20,6 +20,9 @@ import { compiledDefinitionOf } from './compiled-definitions';
 import { AbandonedError, runNodeAttempt, type NodeAttemptResult } from './node-attempt';
 import { ExecutionEnd, type RunExecutorDeps } from './executor-types';
 
+/** The abort reason once a driver is done; one instance, since building an Error (its stack) costs. */
+const EXECUTOR_FINISHED = new AbandonedError('executor finished');
+
 /** A settled attempt waiting for the loop to record it. */
 interface Settled {
   nodeId: string;
@@ -94,7 +97,7 @@ export class RunDriver {
       clearInterval(renew);
       this.shutdown.removeEventListener('abort', onShutdown);
       unlisten();
-      this.stop.abort(new AbandonedError('executor finished'));
+      this.stop.abort(EXECUTOR_FINISHED);
       await Promise.allSettled([...this.inflight.values()].map((f) => f.done));
       if (!this.leaseReleased) await this.deps.store.releaseLease(this.runId, this.token).catch(() => undefined);
     }
