@@ -39,6 +39,9 @@ export interface WriterMetrics {
   inspectedAt: number;
 }
 
+/** How long a started batch lets events gather between reads. */
+const GATHER_MS = 10;
+
 const GROUP_EXISTS = /BUSYGROUP/;
 
 const entryBytes = (entries: readonly StreamEntry[]): number => entries.reduce((n, e) => n + e.text.length, 0);
@@ -177,14 +180,23 @@ export class EventWriter {
     let bytes = this.measure(batch);
     let deadline = batch.length > 0 ? this.clock.now() + this.options.maxBatchWaitMs : undefined;
     while (batch.length < this.options.maxBatchSize && bytes < this.options.maxBatchBytes && !this.stopped) {
-      const wait = deadline === undefined ? this.options.idleBlockMs : Math.min(deadline - this.clock.now(), this.options.idleBlockMs);
-      if (wait <= 0) break;
-      const read = await this.read(this.readCountFor(batch.length, bytes), wait);
-      // Nothing came while idle: return, so the loop can look at the stream, claims and suspects.
-      if (read.length === 0 && deadline === undefined) break;
-      if (read.length > 0 && deadline === undefined) deadline = this.clock.now() + this.options.maxBatchWaitMs;
+      if (deadline === undefined) {
+        const read = await this.read(this.readCountFor(batch.length, bytes), this.options.idleBlockMs);
+        // Nothing came while idle: return, so the loop can look at the stream, claims and suspects.
+        if (read.length === 0) break;
+        deadline = this.clock.now() + this.options.maxBatchWaitMs;
+        batch.push(...read);
+        bytes += this.measure(read);
+        continue;
+      }
+      // The batch has begun: let events gather for a few ms and take them in one read, rather than
+      // a blocking read that wakes this process (and Redis) for every single event.
+      const wait = Math.min(deadline - this.clock.now(), GATHER_MS);
+      if (wait > 0) await this.pause(wait);
+      const read = await this.read(this.readCountFor(batch.length, bytes), undefined);
       batch.push(...read);
       bytes += this.measure(read);
+      if (this.clock.now() >= deadline) break;
     }
     return batch;
   }
@@ -205,20 +217,17 @@ export class EventWriter {
     return bytes;
   }
 
-  private async read(count: number, blockMs: number): Promise<StreamEntry[]> {
+  /** Reads new entries; blocks up to `blockMs` when given, else returns at once. */
+  private async read(count: number, blockMs: number | undefined): Promise<StreamEntry[]> {
     // Each block is at most idleBlockMs, so stop() never waits long for a read to come back.
-    const reply = (await (this.reader ?? this.redis).xreadgroup(
-      'GROUP',
-      this.options.group,
-      this.options.consumer,
-      'COUNT',
-      count,
-      'BLOCK',
-      Math.max(1, Math.floor(blockMs)),
-      'STREAMS',
-      this.keys.eventStream(),
-      '>',
-    )) as Array<[string, RawStreamEntry[]]> | null;
+    const connection = this.reader ?? this.redis;
+    const stream = this.keys.eventStream();
+    const { group, consumer } = this.options;
+    const reply = (
+      blockMs === undefined
+        ? await connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
+        : await connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'BLOCK', Math.max(1, Math.floor(blockMs)), 'STREAMS', stream, '>')
+    ) as Array<[string, RawStreamEntry[]]> | null;
     return (reply?.[0]?.[1] ?? []).map(toStreamEntry);
   }
 
