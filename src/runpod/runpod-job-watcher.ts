@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeErrorCode, NodeExecutionError, RetryableNodeError } from '../core/errors';
-import { FINAL_RUNPOD_STATUSES, type RunpodJobNotice, type RunpodJobState } from './protocol';
+import { FINAL_RUNPOD_STATUSES, RunpodJobStatus, type RunpodJobNotice, type RunpodJobState } from './protocol';
 import type { RunpodEndpointClient } from './runpod-endpoint-client';
 
 export interface RunpodJobWatcherOptions {
@@ -14,6 +14,7 @@ export interface RunpodJobWatcherOptions {
 }
 
 type Waiter = (state: RunpodJobState) => void;
+type ProgressListener = (progress: number) => void;
 
 /**
  * Learns when RunPod jobs finish. Fast path: the gpu-worker publishes a notice on Redis. Fallback:
@@ -22,6 +23,7 @@ type Waiter = (state: RunpodJobState) => void;
  */
 export class RunpodJobWatcher {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly progressListeners = new Map<string, ProgressListener>();
   private readonly recent = new Map<string, RunpodJobState>();
 
   constructor(
@@ -49,7 +51,13 @@ export class RunpodJobWatcher {
     } catch {
       return;
     }
-    if (typeof notice.id !== 'string' || !FINAL_RUNPOD_STATUSES.has(notice.status)) return;
+    if (typeof notice.id !== 'string') return;
+    if (notice.status === RunpodJobStatus.InProgress) {
+      const progress = (notice.output as { progress?: unknown } | undefined)?.progress;
+      if (typeof progress === 'number') this.progressListeners.get(notice.id)?.(progress);
+      return;
+    }
+    if (!FINAL_RUNPOD_STATUSES.has(notice.status)) return;
     const state: RunpodJobState = { id: notice.id, status: notice.status };
     if (notice.output !== undefined) state.output = notice.output;
     if (notice.error !== undefined) state.error = notice.error;
@@ -65,8 +73,11 @@ export class RunpodJobWatcher {
     }
   }
 
-  /** Resolves with the job's final state; rejects with the abort reason when `signal` aborts. */
-  async waitForFinal(jobId: string, signal: AbortSignal): Promise<RunpodJobState> {
+  /**
+   * Resolves with the job's final state; rejects with the abort reason when `signal` aborts.
+   * `onProgress` hears the job's progress notices meanwhile (fast path only: polling skips them).
+   */
+  async waitForFinal(jobId: string, signal: AbortSignal, onProgress?: ProgressListener): Promise<RunpodJobState> {
     const early = this.recent.get(jobId);
     if (early) {
       this.recent.delete(jobId);
@@ -82,6 +93,7 @@ export class RunpodJobWatcher {
     const set = this.waiters.get(jobId) ?? new Set<Waiter>();
     set.add(resolveNotice);
     this.waiters.set(jobId, set);
+    if (onProgress) this.progressListeners.set(jobId, onProgress);
     try {
       return await Promise.race([noticed, this.poll(jobId, local.signal)]);
     } finally {
@@ -89,6 +101,7 @@ export class RunpodJobWatcher {
       signal.removeEventListener('abort', onAbort);
       set.delete(resolveNotice);
       if (set.size === 0) this.waiters.delete(jobId);
+      if (onProgress && this.progressListeners.get(jobId) === onProgress) this.progressListeners.delete(jobId);
     }
   }
 

@@ -149,6 +149,21 @@ describe('durable DAG engine behaviour', () => {
     expect(stats.maxConcurrentByBlock['debug.sleep']).toBe(3);
   });
 
+  it('streams a GPU node\'s progress as NODE_PROGRESS between its start and its end', async () => {
+    const runId = await startRun(stack.client, { nodes: [sleepNode('long', { ms: 1500 })] });
+    const events = await collectEvents(stack.client, runId);
+    const described = describeEvents(events);
+    const progress = events.filter((e) => e.type === 'NODE_PROGRESS');
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (const e of progress) {
+      expect(e.progress).toBeGreaterThan(0);
+      expect(e.progress).toBeLessThan(1);
+    }
+    expect(described.indexOf('NODE_PROGRESS:long#1')).toBeGreaterThan(described.indexOf('NODE_STARTED:long#1'));
+    expect(described.lastIndexOf('NODE_PROGRESS:long#1')).toBeLessThan(described.indexOf('NODE_SUCCEEDED:long#1'));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_e, i) => i + 1));
+  });
+
   it('skips nodes whose condition is false, and what needs them', async () => {
     const runId = await startRun(
       stack.client,

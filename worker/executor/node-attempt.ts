@@ -122,7 +122,10 @@ async function runGpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: Ab
     }
   }
   try {
-    const final = await deps.watcher.waitForFinal(jobId, signal);
+    // The job's progress becomes NODE_PROGRESS; its end is NODE_SUCCEEDED, so progress 1 says nothing new.
+    const final = await deps.watcher.waitForFinal(jobId, signal, (p) => {
+      if (p < 1) req.reportProgress(p);
+    });
     if (final.status === RunpodJobStatus.Completed) return outputsOf(final.output);
     throw errorOfRunpodJob(final);
   } catch (err) {

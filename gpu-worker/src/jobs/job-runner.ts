@@ -250,7 +250,9 @@ export class JobRunner {
       timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TimeoutMarker(timeoutMs)), timeoutMs);
 
     const progress = new ProgressThrottle(this.options.progressIntervalMs, (p) => {
-      this.notifier.notify({ id: job.id, status: RunpodJobStatus.InProgress, output: { progress: p } });
+      // On Redis only progress short of the end: the final notice follows at once, and every notice
+      // wakes every Switchyard worker.
+      if (p < 1) this.notifier.notify({ id: job.id, status: RunpodJobStatus.InProgress, output: { progress: p } });
       job.observer?.onProgress(p);
     });
     let block = 'unknown';
