@@ -77,10 +77,12 @@ async function ensureRoles(admin: Client, password: string): Promise<void> {
 }
 
 async function applyMigrations(db: Client, dir: string): Promise<string[]> {
-  await db.query(`create table if not exists public.switchyard_migrations (
+  // In a schema PostgREST does not expose: the list of migrations is nobody's business but ours.
+  await db.query('create schema if not exists switchyard_meta');
+  await db.query('revoke all on schema switchyard_meta from public');
+  await db.query(`create table if not exists switchyard_meta.migrations (
     name text primary key, applied_at timestamptz not null default now())`);
-  await db.query('revoke all on public.switchyard_migrations from public');
-  const done = new Set((await db.query<{ name: string }>('select name from public.switchyard_migrations')).rows.map((r) => r.name));
+  const done = new Set((await db.query<{ name: string }>('select name from switchyard_meta.migrations')).rows.map((r) => r.name));
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const applied: string[] = [];
   for (const file of files) {
@@ -89,7 +91,7 @@ async function applyMigrations(db: Client, dir: string): Promise<string[]> {
     await db.query('begin');
     try {
       await db.query(sql);
-      await db.query('insert into public.switchyard_migrations (name) values ($1)', [file]);
+      await db.query('insert into switchyard_meta.migrations (name) values ($1)', [file]);
       await db.query('commit');
     } catch (err) {
       await db.query('rollback');

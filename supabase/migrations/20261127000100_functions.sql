@@ -70,7 +70,9 @@ begin
       workflow_version = coalesce(r.workflow_version, excluded.workflow_version),
       inputs = coalesce(r.inputs, excluded.inputs),
       created_at = coalesce(r.created_at, excluded.created_at),
-      priority = coalesce(excluded.priority, r.priority),
+      -- priority comes with RUN_QUEUED only; the newest one that carries it wins
+      priority = case when excluded.priority is not null and excluded.status_seq >= r.status_seq then excluded.priority
+                      else coalesce(r.priority, excluded.priority) end,
       started_at = least(r.started_at, excluded.started_at),
       status = case when excluded.status_seq > r.status_seq then excluded.status else r.status end,
       outputs = case when excluded.status_seq > r.status_seq then excluded.outputs else r.outputs end,
