@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
 import { Device, ResolvedDevice } from '../device';
@@ -24,7 +26,14 @@ export class OnnxRuntime {
     private readonly device: Device,
     private readonly intraOpNumThreads: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // With `auto`, a machine without the CUDA provider library (every CPU machine: the npm package
+    // ships none) goes straight to the CPU, without onnxruntime's alarming load-failure output.
+    if (device === Device.Auto && !cudaProviderInstalled()) {
+      this.cudaUnavailable = true;
+      logger.info('no CUDA execution provider installed for onnxruntime-node; running ONNX models on the CPU');
+    }
+  }
 
   async createSession(file: string): Promise<OnnxSession> {
     if (this.device !== Device.Cpu && !this.cudaUnavailable) {
@@ -50,4 +59,10 @@ export class OnnxRuntime {
     if (this.intraOpNumThreads > 0) options.intraOpNumThreads = this.intraOpNumThreads;
     return options;
   }
+}
+
+/** Whether onnxruntime-node's CUDA provider library sits beside its native binding. */
+function cudaProviderInstalled(): boolean {
+  const bin = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
 }
