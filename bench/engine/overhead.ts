@@ -1,5 +1,5 @@
 import { fmt, type BenchStack } from '../support/bench-stack';
-import { runToEndQuietly, runWallMs, sleep } from './run-and-wait';
+import { runToEndQuietly, runWallMs, sleep, type RunFinished } from './run-and-wait';
 
 const N = 100;
 
@@ -8,7 +8,7 @@ const N = 100;
  * execute, the run's wall time divided by its nodes is what the engine itself costs per node
  * (scheduling, atomic transitions, the RunPod round trip). Goal: < 2 ms.
  */
-export async function benchOverhead(stack: BenchStack): Promise<boolean> {
+export async function benchOverhead(stack: BenchStack, finished: RunFinished): Promise<boolean> {
   const chain = { nodes: Array.from({ length: N }, (_, i) => sleep(`n${i}`, 0, i === 0 ? undefined : `$nodes.n${i - 1}.sleptMs`)) };
   const fanOut = { nodes: [sleep('root', 0), ...Array.from({ length: N - 1 }, (_, i) => sleep(`n${i}`, 0, '$nodes.root.sleptMs'))] };
   console.log(`\n## Overhead per node (${N} nodes of 0 ms, median of 5 after 3 warm-up runs; no live subscriber)`);
@@ -17,9 +17,9 @@ export async function benchOverhead(stack: BenchStack): Promise<boolean> {
   let ok = true;
   for (const [name, def] of [['chain', chain], ['fan-out', fanOut]] as const) {
     // Warm-up lets the processes' JIT compile the hot paths, as in any long-running deployment.
-    for (let r = 0; r < 3; r++) await runToEndQuietly(stack.client, def);
+    for (let r = 0; r < 3; r++) await runToEndQuietly(stack.client, finished, def);
     const walls: number[] = [];
-    for (let r = 0; r < 5; r++) walls.push(runWallMs(await runToEndQuietly(stack.client, def)));
+    for (let r = 0; r < 5; r++) walls.push(runWallMs(await runToEndQuietly(stack.client, finished, def)));
     walls.sort((a, b) => a - b);
     const wall = walls[2] as number;
     const perNode = wall / N;

@@ -1,25 +1,35 @@
 import {
   CreateWorkflowDocument,
-  RunDocument,
   RunEventHistoryDocument,
   RunWorkflowDocument,
   type RunEventFieldsFragment,
 } from '../../src/client/generated/graphql';
+import type { Redis } from 'ioredis';
 import type { SwitchyardClient } from '../../src/client/switchyard-client';
+import type { RedisKeys } from '../../src/redis/keys';
+
+/** Says whether a run has finished; the benchmarks read its status in Redis, which costs the API nothing. */
+export type RunFinished = (runId: string) => Promise<boolean>;
+
+export function runFinishedInRedis(redis: Redis, keys: RedisKeys): RunFinished {
+  return async (runId) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await redis.hget(keys.runState(runId), 'status')) ?? '');
+}
 
 /**
- * Creates a workflow, runs it once through the public API and returns every event. It polls the
- * run's status every `pollMs` and then reads the stored events, rather than subscribing. For measuring the engine itself: a live subscriber makes the API and the
+ * Creates a workflow, runs it once through the public API and returns every event. It polls
+ * `finished` every `pollMs` and then reads the stored events, rather than subscribing. For measuring the engine itself: a live subscriber makes the API and the
  * client wake for every event, which on a small machine slows the very processes being measured.
  */
-export async function runToEndQuietly(client: SwitchyardClient, definition: unknown, pollMs = 25): Promise<RunEventFieldsFragment[]> {
+export async function runToEndQuietly(
+  client: SwitchyardClient,
+  finished: RunFinished,
+  definition: unknown,
+  pollMs = 25,
+): Promise<RunEventFieldsFragment[]> {
   const { createWorkflow } = await client.request(CreateWorkflowDocument, { input: { name: 'bench', definition } });
   const { runWorkflow } = await client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: {} } });
-  for (;;) {
-    await new Promise((r) => setTimeout(r, pollMs));
-    const { run } = await client.request(RunDocument, { id: runWorkflow.id });
-    if (run && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) break;
-  }
+  do await new Promise((r) => setTimeout(r, pollMs));
+  while (!(await finished(runWorkflow.id)));
   const { runEventHistory } = await client.request(RunEventHistoryDocument, { runId: runWorkflow.id, first: 10_000 });
   if (runEventHistory.at(-1)?.type !== 'RUN_SUCCEEDED') throw new Error(`bench run ended ${runEventHistory.at(-1)?.type}`);
   return runEventHistory;

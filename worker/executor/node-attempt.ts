@@ -103,6 +103,7 @@ async function runCpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: Ab
 
 async function runGpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
   let jobId = req.existingJobId;
+  let recorded: Promise<boolean> = Promise.resolve(true);
   if (jobId === undefined) {
     const submitted = await deps.runpod.run(
       {
@@ -116,18 +117,24 @@ async function runGpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: Ab
       req.node.timeoutMs === undefined ? undefined : { executionTimeout: req.node.timeoutMs + RUNPOD_TIMEOUT_GRACE_MS },
     );
     jobId = submitted.id;
-    if (!(await req.markStarted(jobId))) {
-      await deps.runpod.cancel(jobId).catch(() => undefined);
-      throw new AbandonedError('lease lost before the job id was recorded');
-    }
+    // Record the job id (the node becomes RUNNING) while already listening for the job's end: the
+    // result is used only once the id is recorded, so nothing is lost by not waiting in turn.
+    recorded = req.markStarted(jobId);
+  }
+  // The job's progress becomes NODE_PROGRESS; its end is NODE_SUCCEEDED, so progress 1 says nothing new.
+  const final = deps.watcher.waitForFinal(jobId, signal, (p) => {
+    if (p < 1) req.reportProgress(p);
+  });
+  // Marked handled now: it may reject (abort) while the id is still being recorded; awaited below.
+  final.catch(() => undefined);
+  if (!(await recorded)) {
+    await deps.runpod.cancel(jobId).catch(() => undefined);
+    throw new AbandonedError('lease lost before the job id was recorded');
   }
   try {
-    // The job's progress becomes NODE_PROGRESS; its end is NODE_SUCCEEDED, so progress 1 says nothing new.
-    const final = await deps.watcher.waitForFinal(jobId, signal, (p) => {
-      if (p < 1) req.reportProgress(p);
-    });
-    if (final.status === RunpodJobStatus.Completed) return outputsOf(final.output);
-    throw errorOfRunpodJob(final);
+    const state = await final;
+    if (state.status === RunpodJobStatus.Completed) return outputsOf(state.output);
+    throw errorOfRunpodJob(state);
   } catch (err) {
     // Cancel on the endpoint when the node is given up here (timeout, run cancelled or failed), but
     // not on shutdown: the next executor re-attaches to the job by its recorded id.

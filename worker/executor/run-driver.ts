@@ -256,9 +256,14 @@ export class RunDriver {
         return ExecutionEnd.Finished;
       }
       for (const id of decision.skip) this.skipNode(id);
-      const queued = decision.start.map((id) => [id, this.queueNode(id)] as const);
+      // Attempts start as soon as their NODE_QUEUED is sent, not when it is confirmed: Redis applies
+      // commands of one connection in order, so an attempt's QUEUED -> RUNNING always comes after it,
+      // and is refused (the attempt then stops and cancels its job) if the queueing was refused.
+      for (const id of decision.start) {
+        void this.queueNode(id);
+        this.launch(id, this.node(id).attempt, undefined, false);
+      }
       await this.flush();
-      for (const [id, write] of queued) if (await write) this.launch(id, this.node(id).attempt, undefined, false);
       if (decision.skip.length > 0 || this.resync) continue;
       if (this.inflight.size === 0 && decision.start.length === 0 && decision.wakeAtMs === undefined && this.settled.length === 0) {
         // Nothing runs and nothing will: a scheduler bug, never expected. Fail loudly rather than hang.
