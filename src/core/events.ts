@@ -1,4 +1,5 @@
 import type { RunErrorInfo } from './errors';
+import { isRecord } from './is-record';
 
 /**
  * The run event protocol: every state change of a run or node is one event with a per-run `seq`
@@ -89,7 +90,6 @@ export class InvalidRunEventError extends Error {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isRunError(v: unknown): v is RunErrorInfo {
   return isRecord(v) && typeof v.code === 'string' && typeof v.message === 'string' && typeof v.retryable === 'boolean';

@@ -1,8 +1,8 @@
 import type { CompiledDefinition } from './definition';
 import { InvalidDefinitionError, type DefinitionIssue } from './errors';
 import { PortKind } from './values';
+import { isRecord } from './is-record';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isImage(v: unknown): boolean {
   return isRecord(v) && ((typeof v.url === 'string' && /^https?:\/\//.test(v.url)) || typeof v.base64 === 'string');

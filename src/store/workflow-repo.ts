@@ -55,15 +55,6 @@ export class WorkflowRepo {
     return rows.map(toView);
   }
 
-  /** A stored version's definition (runs execute the version they started with). */
-  async getVersion(workflowId: string, version: number): Promise<{ name: string; definition: unknown } | undefined> {
-    const rows = unwrap<Array<{ name: string; definition: unknown }>>(
-      'select workflow_versions',
-      await this.db.from('workflow_versions').select('name,definition').eq('workflow_id', workflowId).eq('version', version).limit(1),
-    );
-    return rows[0];
-  }
-
   async list(tenantId: string, limit: number, after: Cursor | undefined): Promise<WorkflowView[]> {
     let q = this.db.from('workflows').select(COLUMNS).eq('tenant_id', tenantId);
     if (after) q = q.or(afterCursorFilter(after));

@@ -3,8 +3,8 @@ import type { BlockContext, BlockHandler } from '../../../src/blocks/block-handl
 import { getBlockSpec } from '../../../src/core/blocks';
 import { NodeErrorCode, NonRetryableNodeError, toNodeExecutionError } from '../../../src/core/errors';
 import type { BlockJobInput, BlockJobOutput, RunpodErrorPayload } from '../../../src/runpod/protocol';
+import { isRecord } from '../../../src/core/is-record';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Checks a job's `input` and reads it as a block execution; bad input is a non-retryable error. */
 export function parseBlockJobInput(input: unknown): BlockJobInput {

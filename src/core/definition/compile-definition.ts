@@ -6,6 +6,7 @@ import type { CompiledDefinition, CompiledInputBinding, CompiledNode } from './c
 import { DEFAULT_DEFINITION_LIMITS, type DefinitionLimits } from './definition-limits';
 import { NODE_ID_PATTERN, SelectorSource, parseSelector, type Selector } from './selector';
 import type { NodeDefinition, RetryPolicyInput, WorkflowDefinition } from './types';
+import { isRecord } from '../is-record';
 
 const TOP_LEVEL_KEYS = new Set(['inputs', 'nodes', 'outputs', 'defaults', 'maxParallelNodes', 'deadlineMs']);
 const NODE_KEYS = new Set(['id', 'block', 'inputs', 'config', 'retry', 'timeoutMs', 'when', 'allowFailure']);
@@ -17,7 +18,6 @@ const MAX_ATTEMPTS = 100;
 
 type Catalog = ReadonlyMap<string, BlockSpec>;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** JSON path segment for a key: `a.b` for identifiers, `a["odd key"]` otherwise. */
 const key = (base: string, name: string): string =>
   /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? (base ? `${base}.${name}` : name) : `${base}[${JSON.stringify(name)}]`;
