@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeErrorCode, NodeExecutionError, RetryableNodeError } from '../core/errors';
 import { FINAL_RUNPOD_STATUSES, RunpodJobStatus, type RunpodJobNotice, type RunpodJobState } from './protocol';
 import type { RunpodEndpointClient } from './runpod-endpoint-client';
@@ -76,54 +75,68 @@ export class RunpodJobWatcher {
   /**
    * Resolves with the job's final state; rejects with the abort reason when `signal` aborts.
    * `onProgress` hears the job's progress notices meanwhile (fast path only: polling skips them).
+   *
+   * Written with plain callbacks and one timer rather than an AbortController and an abortable
+   * sleep per wait: every GPU node waits once, and those objects (and the AbortError each aborted
+   * sleep builds) were a tenth of the worker's CPU per node.
    */
-  async waitForFinal(jobId: string, signal: AbortSignal, onProgress?: ProgressListener): Promise<RunpodJobState> {
+  waitForFinal(jobId: string, signal: AbortSignal, onProgress?: ProgressListener): Promise<RunpodJobState> {
     const early = this.recent.get(jobId);
     if (early) {
       this.recent.delete(jobId);
-      return early;
+      return Promise.resolve(early);
     }
-    const local = new AbortController();
-    const onAbort = (): void => local.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    let resolveNotice!: Waiter;
-    const noticed = new Promise<RunpodJobState>((resolve) => {
-      resolveNotice = resolve;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<RunpodJobState>((resolve, reject) => {
+      let delay = this.options.pollInitialMs;
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const waiters = this.waiters.get(jobId) ?? new Set<Waiter>();
+      const end = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        waiters.delete(onFinal);
+        if (waiters.size === 0 && this.waiters.get(jobId) === waiters) this.waiters.delete(jobId);
+        if (onProgress && this.progressListeners.get(jobId) === onProgress) this.progressListeners.delete(jobId);
+        return true;
+      };
+      const onFinal: Waiter = (state) => {
+        if (end()) resolve(state);
+      };
+      const onAbort = (): void => {
+        if (end()) reject(signal.reason as Error);
+      };
+      const schedulePoll = (): void => {
+        timer = setTimeout(poll, delay);
+        delay = Math.min(delay * 2, this.options.pollMaxMs);
+      };
+      const poll = (): void => {
+        timer = undefined;
+        this.client.status(jobId).then(
+          (state) => {
+            if (settled) return;
+            if (FINAL_RUNPOD_STATUSES.has(state.status)) onFinal(state);
+            else schedulePoll();
+          },
+          (err: unknown) => {
+            if (settled) return;
+            // The endpoint no longer knows the job (e.g. a local gpu-worker restarted): run it again.
+            if (err instanceof NodeExecutionError && err.code === NodeErrorCode.RunpodRejected) {
+              if (end()) reject(new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod job ${jobId} was lost: ${err.message}`, err));
+              return;
+            }
+            // Transient (429, 5xx, network): keep polling with backoff.
+            schedulePoll();
+          },
+        );
+      };
+      waiters.add(onFinal);
+      this.waiters.set(jobId, waiters);
+      if (onProgress) this.progressListeners.set(jobId, onProgress);
+      signal.addEventListener('abort', onAbort, { once: true });
+      schedulePoll();
     });
-    const set = this.waiters.get(jobId) ?? new Set<Waiter>();
-    set.add(resolveNotice);
-    this.waiters.set(jobId, set);
-    if (onProgress) this.progressListeners.set(jobId, onProgress);
-    try {
-      return await Promise.race([noticed, this.poll(jobId, local.signal)]);
-    } finally {
-      local.abort();
-      signal.removeEventListener('abort', onAbort);
-      set.delete(resolveNotice);
-      if (set.size === 0) this.waiters.delete(jobId);
-      if (onProgress && this.progressListeners.get(jobId) === onProgress) this.progressListeners.delete(jobId);
-    }
-  }
-
-  private async poll(jobId: string, signal: AbortSignal): Promise<RunpodJobState> {
-    let delay = this.options.pollInitialMs;
-    for (;;) {
-      // timers/promises rejects with a generic AbortError; callers want the abort's own reason.
-      await sleep(delay, undefined, { signal }).catch(() => {
-        throw signal.reason;
-      });
-      delay = Math.min(delay * 2, this.options.pollMaxMs);
-      try {
-        const state = await this.client.status(jobId);
-        if (FINAL_RUNPOD_STATUSES.has(state.status)) return state;
-      } catch (err) {
-        if (signal.aborted) throw signal.reason;
-        // The endpoint no longer knows the job (e.g. a local gpu-worker restarted): run it again.
-        if (err instanceof NodeExecutionError && err.code === NodeErrorCode.RunpodRejected) {
-          throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod job ${jobId} was lost: ${err.message}`, err);
-        }
-        // Transient (429, 5xx, network): keep polling with backoff.
-      }
-    }
   }
 }

@@ -10,6 +10,12 @@ export interface ExecutorOptions {
   retentionSeconds: number;
   /** NODE_PROGRESS events per node at most once per this many ms. @defaultValue 250 (env PROGRESS_INTERVAL_MS) */
   progressIntervalMs: number;
+  /**
+   * A GPU node's accepted job (its id, and NODE_STARTED) is written at most this long after /run
+   * answers, or with the node's result if that comes first: a fast node's start and end then cost
+   * one Redis round trip. 0 writes each start at once. @defaultValue 5 (env START_RECORD_DELAY_MS)
+   */
+  startRecordDelayMs: number;
 }
 
 export function compileExecutorOptions(env: Env): ExecutorOptions {
@@ -19,6 +25,7 @@ export function compileExecutorOptions(env: Env): ExecutorOptions {
       MAX_PARALLEL_NODES: envInt(64, 1, 10_000),
       RUN_RETENTION_SECONDS: envInt(86_400, 1),
       PROGRESS_INTERVAL_MS: envInt(250, 0),
+      START_RECORD_DELAY_MS: envInt(5, 0, 1000),
     },
     env,
   );
@@ -27,6 +34,7 @@ export function compileExecutorOptions(env: Env): ExecutorOptions {
     maxParallelNodes: e.MAX_PARALLEL_NODES,
     retentionSeconds: e.RUN_RETENTION_SECONDS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    startRecordDelayMs: e.START_RECORD_DELAY_MS,
   };
 }
 

@@ -30,10 +30,16 @@ export interface NodeAttemptRequest {
   /** Set when a previous executor already submitted this attempt: re-attach instead of submitting again. */
   existingJobId: string | undefined;
   /**
-   * Records that the attempt started (and its RunPod job id) before it counts as RUNNING. Returns
-   * false when the executor lost the run meanwhile; the attempt then stops (and cancels its job).
+   * CPU nodes: records that the attempt started before it runs. Returns false when the executor
+   * lost the run meanwhile; the attempt then stops without running.
    */
-  markStarted(jobId: string | undefined): Promise<boolean>;
+  markStarted(): Promise<boolean>;
+  /**
+   * GPU nodes: records the submitted RunPod job's id, which makes the node RUNNING. The executor
+   * writes it shortly, or together with the node's result if that comes first, and always before
+   * the result; if it cannot, it aborts `signal` with a JobNotRecordedError and the job is cancelled.
+   */
+  recordJob(jobId: string): void;
   reportProgress(progress: number): void;
   /** Aborted on cancel, on run failure and on shutdown; its reason says which. */
   signal: AbortSignal;
@@ -60,50 +66,67 @@ export class AbandonedError extends Error {
 }
 
 /**
+ * The submitted job's id could not be recorded (the executor lost the run before writing it): nobody
+ * could re-attach to the job, so it is cancelled, and the node is submitted again by whoever drives
+ * the run next.
+ */
+export class JobNotRecordedError extends AbandonedError {
+  constructor() {
+    super('the RunPod job id could not be recorded');
+    this.name = 'JobNotRecordedError';
+  }
+}
+
+/**
  * One execution of one node: takes a slot of the block's global limit, then runs a CPU block in
  * process or submits a GPU block to the RunPod endpoint and waits for it, within the node's timeout.
  * A timed-out or cancelled RunPod job is cancelled on the endpoint too, so no zombie job keeps a GPU.
  */
 export async function runNodeAttempt(deps: NodeAttemptDeps, req: NodeAttemptRequest): Promise<NodeAttemptResult> {
   const { node } = req;
-  const controller = new AbortController();
-  const forward = (): void => controller.abort(req.signal.reason);
-  if (req.signal.aborted) forward();
-  req.signal.addEventListener('abort', forward, { once: true });
-  const timer =
-    node.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new NodeTimeoutError(node.timeoutMs as number)), node.timeoutMs);
-  const slot = deps.slots.acquire(node.block.type, `${req.runId}:${node.id}:${req.attempt}`, controller.signal);
+  // A node with a timeout gets its own signal (the run's, or its deadline); one without uses the
+  // run's as it is, saving an AbortController and a listener per attempt.
+  let signal = req.signal;
+  let timer: NodeJS.Timeout | undefined;
+  let forward: (() => void) | undefined;
+  if (node.timeoutMs !== undefined) {
+    const controller = new AbortController();
+    const timeoutMs = node.timeoutMs;
+    forward = () => controller.abort(req.signal.reason);
+    if (req.signal.aborted) forward();
+    else req.signal.addEventListener('abort', forward, { once: true });
+    timer = setTimeout(() => controller.abort(new NodeTimeoutError(timeoutMs)), timeoutMs);
+    signal = controller.signal;
+  }
   try {
-    const lease = await slot;
+    const lease = await deps.slots.acquire(node.block.type, `${req.runId}:${node.id}:${req.attempt}`, signal);
     try {
-      const output =
-        node.block.runtime === BlockRuntime.Cpu ? await runCpu(deps, req, controller.signal) : await runGpu(deps, req, controller.signal);
+      const output = node.block.runtime === BlockRuntime.Cpu ? await runCpu(deps, req, signal) : await runGpu(deps, req, signal);
       return { ok: true, output };
     } finally {
       await lease.release().catch(() => undefined);
     }
   } catch (err) {
-    const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+    const reason: unknown = signal.aborted ? signal.reason : err;
     if (reason instanceof AbandonedError) return { ok: false, abandoned: true };
     if (reason instanceof NodeExecutionError) return { ok: false, error: reason };
     return { ok: false, error: toNodeExecutionError(reason) };
   } finally {
     if (timer) clearTimeout(timer);
-    req.signal.removeEventListener('abort', forward);
+    if (forward) req.signal.removeEventListener('abort', forward);
   }
 }
 
 async function runCpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
   const handler = deps.cpuHandlers.get(req.node.block.type);
   if (!handler) throw new NonRetryableNodeError(NodeErrorCode.Internal, `no CPU implementation of block ${req.node.block.type}`);
-  if (!(await req.markStarted(undefined))) throw new AbandonedError('lease lost before the node started');
+  if (!(await req.markStarted())) throw new AbandonedError('lease lost before the node started');
   const work = handler(req.inputs, req.node.config, { signal, attempt: req.attempt, reportProgress: req.reportProgress });
   return raceAbort(work, signal);
 }
 
 async function runGpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
   let jobId = req.existingJobId;
-  let recorded: Promise<boolean> = Promise.resolve(true);
   if (jobId === undefined) {
     const submitted = await deps.runpod.run(
       {
@@ -117,28 +140,22 @@ async function runGpu(deps: NodeAttemptDeps, req: NodeAttemptRequest, signal: Ab
       req.node.timeoutMs === undefined ? undefined : { executionTimeout: req.node.timeoutMs + RUNPOD_TIMEOUT_GRACE_MS },
     );
     jobId = submitted.id;
-    // Record the job id (the node becomes RUNNING) while already listening for the job's end: the
-    // result is used only once the id is recorded, so nothing is lost by not waiting in turn.
-    recorded = req.markStarted(jobId);
-  }
-  // The job's progress becomes NODE_PROGRESS; its end is NODE_SUCCEEDED, so progress 1 says nothing new.
-  const final = deps.watcher.waitForFinal(jobId, signal, (p) => {
-    if (p < 1) req.reportProgress(p);
-  });
-  // Marked handled now: it may reject (abort) while the id is still being recorded; awaited below.
-  final.catch(() => undefined);
-  if (!(await recorded)) {
-    await deps.runpod.cancel(jobId).catch(() => undefined);
-    throw new AbandonedError('lease lost before the job id was recorded');
+    // Listening for the job's end does not wait for the id to be written: the executor writes it
+    // before the result, or stops this attempt if it cannot.
+    req.recordJob(jobId);
   }
   try {
-    const state = await final;
+    // The job's progress becomes NODE_PROGRESS; its end is NODE_SUCCEEDED, so progress 1 says nothing new.
+    const state = await deps.watcher.waitForFinal(jobId, signal, (p) => {
+      if (p < 1) req.reportProgress(p);
+    });
     if (state.status === RunpodJobStatus.Completed) return outputsOf(state.output);
     throw errorOfRunpodJob(state);
   } catch (err) {
-    // Cancel on the endpoint when the node is given up here (timeout, run cancelled or failed), but
-    // not on shutdown: the next executor re-attaches to the job by its recorded id.
-    if (signal.aborted && signal.reason instanceof NodeExecutionError) {
+    // Cancel on the endpoint when the node is given up here (timeout, run cancelled or failed) or
+    // its id could not be recorded, but not on shutdown: the next executor re-attaches to the job
+    // by its recorded id.
+    if (signal.aborted && (signal.reason instanceof NodeExecutionError || signal.reason instanceof JobNotRecordedError)) {
       await deps.runpod.cancel(jobId).catch(() => undefined);
     }
     throw err;

@@ -17,7 +17,7 @@ import { UnreachableCaseError } from '../../src/core/unreachable';
 import { NodeField, RunField, type StoredNode, type StoredRun } from '../../src/redis/run-state-codec';
 import { TransitionRejection, type Transition } from '../../src/redis/run-store';
 import { compiledDefinitionOf } from './compiled-definitions';
-import { AbandonedError, runNodeAttempt, type NodeAttemptResult } from './node-attempt';
+import { AbandonedError, JobNotRecordedError, runNodeAttempt, type NodeAttemptResult } from './node-attempt';
 import { ExecutionEnd, type RunExecutorDeps } from './executor-types';
 
 /** The abort reason once a driver is done; one instance, since building an Error (its stack) costs. */
@@ -34,6 +34,14 @@ interface LocalNode extends NodeRuntimeState {
   jobId: string | undefined;
 }
 
+/** A submitted RunPod job whose id (and the node's QUEUED -> RUNNING) is not written yet. */
+interface PendingStart {
+  attempt: number;
+  jobId: string;
+  /** When the job was accepted: the NODE_STARTED event's time, whenever it is written. */
+  at: string;
+}
+
 /**
  * Drives one run for as long as this worker holds its lease.
  *
@@ -48,7 +56,10 @@ export class RunDriver {
   private readonly log: Logger;
   /** Aborted when this driver must stop touching the run; in-flight attempts listen to it. */
   private readonly stop = new AbortController();
-  private readonly inflight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly inflight = new Map<string, { attempt: number; controller: AbortController; done: Promise<void> }>();
+  /** Job ids to record, written together within startRecordDelayMs (see recordJob). */
+  private readonly pendingStarts = new Map<string, PendingStart>();
+  private startTimer: NodeJS.Timeout | undefined;
   private readonly settled: Settled[] = [];
   /** Transitions sent in the current step, not yet confirmed. */
   private readonly writes: Array<Promise<boolean>> = [];
@@ -76,7 +87,11 @@ export class RunDriver {
     const taken = await this.takeLease();
     if (taken === 'busy') return ExecutionEnd.Abandoned;
     const renew = setInterval(() => void this.renewLease(), Math.max(100, Math.floor(this.deps.options.leaseMs / 3)));
-    const onShutdown = (): void => this.abandon('worker shutting down');
+    const onShutdown = (): void => {
+      // Still holding the lease: write the job ids first, so the next executor re-attaches to those jobs.
+      this.flushStarts(false);
+      this.abandon('worker shutting down');
+    };
     this.shutdown.addEventListener('abort', onShutdown, { once: true });
     const unlisten = await this.deps.control.onCancel(this.runId, () => {
       this.cancelRequested = true;
@@ -95,6 +110,7 @@ export class RunDriver {
       throw err;
     } finally {
       clearInterval(renew);
+      this.dropPendingStarts();
       this.shutdown.removeEventListener('abort', onShutdown);
       unlisten();
       this.stop.abort(EXECUTOR_FINISHED);
@@ -136,6 +152,7 @@ export class RunDriver {
   private abandon(reason: string): void {
     if (this.stop.signal.aborted) return;
     this.log.info({ reason }, 'letting the run go');
+    this.dropPendingStarts();
     this.stop.abort(new AbandonedError(reason));
     for (const f of this.inflight.values()) f.controller.abort(this.stop.signal.reason);
     this.poke();
@@ -249,6 +266,8 @@ export class RunDriver {
         await this.reload();
         if (isTerminalRunStatus(this.run.status)) return ExecutionEnd.Finished;
       }
+      // Job ids waiting to be written go first in this step, before any result of their nodes.
+      this.flushStarts(true);
       this.recordSettled();
       const decision = planRun(this.def, this.runtimeState(), this.deps.clock.now(), { maxParallelNodes: this.deps.options.maxParallelNodes });
       if (decision.outcome) {
@@ -328,7 +347,8 @@ export class RunDriver {
       attempt,
       inputs: resolveNodeInputs(node, this.runtimeState()),
       existingJobId,
-      markStarted: (jobId) => (alreadyRunning ? Promise.resolve(true) : this.markStarted(id, attempt, jobId)),
+      markStarted: () => (alreadyRunning ? Promise.resolve(true) : this.markCpuStarted(id, attempt)),
+      recordJob: (jobId) => this.recordJob(id, attempt, jobId),
       reportProgress: (p) => this.reportProgress(id, attempt, p),
       signal: controller.signal,
     }).then((result) => {
@@ -336,27 +356,81 @@ export class RunDriver {
       this.settled.push({ nodeId: id, attempt, result });
       this.poke();
     });
-    this.inflight.set(id, { controller, done });
+    this.inflight.set(id, { attempt, controller, done });
   }
 
-  /** QUEUED -> RUNNING, recording the RunPod job id before the node counts as running. */
-  private async markStarted(id: string, attempt: number, jobId: string | undefined): Promise<boolean> {
-    const applied = await this.send({
+  /** QUEUED -> RUNNING of a CPU node, awaited before the block runs. */
+  private async markCpuStarted(id: string, attempt: number): Promise<boolean> {
+    const applied = await this.send(this.startedTransition(id, attempt, undefined, this.nowIso()));
+    if (applied) this.node(id).status = NodeStatus.Running;
+    return applied;
+  }
+
+  private startedTransition(id: string, attempt: number, jobId: string | undefined, at: string): Omit<Transition, 'runId' | 'leaseToken'> {
+    const base = { runId: this.runId, tenantId: this.run.tenantId, at };
+    return {
       nodeId: id,
       expect: [NodeStatus.Queued],
       expectRun: [RunStatus.Running],
-      nodes: [[id, { [NodeField.Status]: NodeStatus.Running, [NodeField.JobId]: jobId, [NodeField.StartedAt]: this.nowIso() }]],
+      nodes: [[id, { [NodeField.Status]: NodeStatus.Running, [NodeField.JobId]: jobId, [NodeField.StartedAt]: at }]],
       event:
         jobId === undefined
-          ? { type: RunEventType.NodeStarted, nodeId: id, attempt, ...this.base() }
-          : { type: RunEventType.NodeStarted, nodeId: id, attempt, data: { jobId }, ...this.base() },
-    });
-    if (applied) {
+          ? { type: RunEventType.NodeStarted, nodeId: id, attempt, ...base }
+          : { type: RunEventType.NodeStarted, nodeId: id, attempt, data: { jobId }, ...base },
+    };
+  }
+
+  /**
+   * A GPU node's job was accepted: QUEUED -> RUNNING with its job id, written with the run's next
+   * step or after startRecordDelayMs, whichever comes first. A fast job's start and result then
+   * share one Redis round trip instead of two; a slow job's start is written a few ms late. The
+   * id is always written before the result (the step writes pending starts first), so the rule
+   * that a node is RUNNING only with its job id recorded holds. If the executor dies within those
+   * few ms, the job was never recorded: the next executor submits the node again (its result was
+   * not recorded either, so nothing recorded runs twice).
+   */
+  private recordJob(id: string, attempt: number, jobId: string): void {
+    this.pendingStarts.set(id, { attempt, jobId, at: this.nowIso() });
+    this.startTimer ??= setTimeout(() => {
+      this.startTimer = undefined;
+      this.flushStarts(false);
+    }, this.deps.options.startRecordDelayMs);
+  }
+
+  /** Writes the pending job ids; as part of the current step when `inStep`. */
+  private flushStarts(inStep: boolean): void {
+    if (this.startTimer) {
+      clearTimeout(this.startTimer);
+      this.startTimer = undefined;
+    }
+    if (this.pendingStarts.size === 0) return;
+    for (const [id, p] of this.pendingStarts) {
       const n = this.node(id);
       n.status = NodeStatus.Running;
-      n.jobId = jobId;
+      n.jobId = p.jobId;
+      const write = this.send(this.startedTransition(id, p.attempt, p.jobId, p.at)).then((applied) => {
+        if (!applied) this.abortAttempt(id, p.attempt, new JobNotRecordedError());
+        return applied;
+      });
+      if (inStep) this.writes.push(write);
     }
-    return applied;
+    this.pendingStarts.clear();
+  }
+
+  /** The driver lost the run: no pending id will be written, so those jobs are cancelled. */
+  private dropPendingStarts(): void {
+    if (this.startTimer) {
+      clearTimeout(this.startTimer);
+      this.startTimer = undefined;
+    }
+    for (const [id, p] of this.pendingStarts) this.abortAttempt(id, p.attempt, new JobNotRecordedError());
+    this.pendingStarts.clear();
+  }
+
+  private abortAttempt(id: string, attempt: number, reason: Error): void {
+    const f = this.inflight.get(id);
+    if (f && f.attempt === attempt) f.controller.abort(reason);
+    this.poke();
   }
 
   private reportProgress(id: string, attempt: number, progress: number): void {
@@ -365,6 +439,7 @@ export class RunDriver {
     this.lastProgressAt.set(id, now);
     const p = Math.min(1, Math.max(0, progress));
     if (this.stop.signal.aborted) return;
+    if (this.pendingStarts.has(id)) this.flushStarts(false);
     // Sent on its own: a progress report that loses the race with the node's end changes nothing
     // and must not make the driver reload.
     void this.deps.store
@@ -439,6 +514,7 @@ export class RunDriver {
 
   /** Ends the run: stops what is in flight, cancels the nodes that will not run, records the outcome. */
   private async finish(outcome: RunOutcome): Promise<void> {
+    this.flushStarts(true);
     if (this.inflight.size > 0) {
       const reason = new NodeCancelledError(outcome.status === RunStatus.Cancelled ? 'run cancelled' : 'run ended');
       for (const f of this.inflight.values()) f.controller.abort(reason);

@@ -39,8 +39,10 @@ export interface WriterMetrics {
   inspectedAt: number;
 }
 
-/** How long a started batch lets events gather between reads. */
-const GATHER_MS = 10;
+/** A started batch reads again at most this often, however fast events come... */
+const GATHER_MIN_MS = 2;
+/** ...and at least this often, so what arrives is taken into the batch (and off Redis) steadily. */
+const GATHER_MAX_MS = 25;
 
 const GROUP_EXISTS = /BUSYGROUP/;
 
@@ -189,9 +191,14 @@ export class EventWriter {
         bytes += this.measure(read);
         continue;
       }
-      // The batch has begun: let events gather for a few ms and take them in one read, rather than
-      // a blocking read that wakes this process (and Redis) for every single event.
-      const wait = Math.min(deadline - this.clock.now(), GATHER_MS);
+      // The batch has begun: let events gather and take them in one read, rather than a blocking
+      // read that wakes this process (and Redis) for every event. The pause is about how long the
+      // rate seen since the batch began needs to fill it: GATHER_MAX_MS for a trickle (a few reads
+      // a batch), a couple of ms in a flood (full batches without waiting out maxBatchWaitMs).
+      const now = this.clock.now();
+      const perMs = batch.length / Math.max(1, now - (deadline - this.options.maxBatchWaitMs));
+      const toFill = (this.options.maxBatchSize - batch.length) / Math.max(perMs, 1e-6);
+      const wait = Math.min(deadline - now, GATHER_MAX_MS, Math.max(GATHER_MIN_MS, toFill));
       if (wait > 0) await this.pause(wait);
       const read = await this.read(this.readCountFor(batch.length, bytes), undefined);
       batch.push(...read);
