@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { BLOCK_CATALOG } from '../core/blocks';
 import type { Clock } from '../core/clock';
 import { compileDefinition, type CompiledDefinition, type DefinitionLimits } from '../core/definition';
@@ -42,12 +43,28 @@ export class RunService {
     private readonly options: RunServiceOptions,
   ) {}
 
+  /**
+   * Compiled definitions of the workflow versions run lately. A version never changes once stored,
+   * so a workflow run again and again (the common case) is validated and compiled once.
+   */
+  private readonly compiled = new LRUCache<string, CompiledDefinition>({ max: 1000 });
+
   compile(definition: unknown): CompiledDefinition {
     return compileDefinition(definition, BLOCK_CATALOG, this.options.limits);
   }
 
+  private compiledOf(workflow: WorkflowView): CompiledDefinition {
+    const key = `${workflow.id}@${workflow.version}`;
+    let def = this.compiled.get(key);
+    if (!def) {
+      def = this.compile(workflow.definition);
+      this.compiled.set(key, def);
+    }
+    return def;
+  }
+
   async runWorkflow(req: RunWorkflowRequest): Promise<RunView> {
-    const def = this.compile(req.workflow.definition);
+    const def = this.compiledOf(req.workflow);
     const inputs = validateRunInputs(def, req.inputs);
     const key = req.idempotencyKey ?? undefined;
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {

@@ -36,7 +36,8 @@ export async function startApiServer(options: ApiOptions, log: Logger): Promise<
   const redis = createRedis(options.redis.redisUrl, 'switchyard-api', { enableAutoPipelining: true });
   const publisher = createRedis(options.redis.redisUrl, 'switchyard-api-pub');
   const subscriber = createRedis(options.redis.redisUrl, 'switchyard-api-sub');
-  const queueConnection = createRedis(options.redis.redisUrl, 'switchyard-api-queue');
+  // Auto-pipelined too: concurrent runWorkflow calls then share socket writes for their job adds.
+  const queueConnection = createRedis(options.redis.redisUrl, 'switchyard-api-queue', { enableAutoPipelining: true });
   const pubsub = new RedisPubSub({ publisher, subscriber });
   const db = await createServiceClient(options.supabase);
   const store = new RunStore(redis, keys);

@@ -39,6 +39,9 @@ export interface Transition {
   releaseLease?: boolean;
 }
 
+/** A transition as part of a batch of one run's transitions (see RunStore.transitions). */
+export type TransitionChange = Omit<Transition, 'runId' | 'leaseToken'>;
+
 /** How many of a tenant's newest runs the recent-runs set keeps. */
 const RECENT_RUNS_KEPT = 1000;
 
@@ -104,27 +107,48 @@ export class RunStore {
   }
 
   async transition(t: Transition): Promise<TransitionResult> {
-    const reply = await runScript(
-      this.redis,
-      LuaScript.Transition,
-      [this.keys.runState(t.runId), this.keys.runEvents(t.runId), this.keys.eventStream(), this.keys.runLease(t.runId)],
-      [
-        t.leaseToken ?? '',
+    return (await this.transitions(t.runId, t.leaseToken, [t]))[0] as TransitionResult;
+  }
+
+  /**
+   * Several transitions of one run in one script call, applied in order, each checked against the
+   * state the ones before it left (as if sent one by one); one result per transition.
+   */
+  async transitions(runId: string, leaseToken: string | undefined, changes: readonly TransitionChange[]): Promise<TransitionResult[]> {
+    const args: Array<string | number> = [leaseToken ?? '', this.keys.runChannel(runId)];
+    for (const t of changes) {
+      const fields = encodeFields(t.run ?? {}, t.nodes ?? []);
+      args.push(
         t.nodeId ?? '',
         (t.expect ?? []).join('|'),
         (t.expectRun ?? []).join('|'),
         t.event ? eventBody(t.event) : '',
-        this.keys.runChannel(t.runId),
         t.expireSeconds ?? 0,
         t.releaseLease ? '1' : '',
-        ...encodeFields(t.run ?? {}, t.nodes ?? []),
-      ],
-    );
-    if (typeof reply === 'number') return { ok: true, seq: reply };
-    const [code, actual] = reply as [number, string | undefined];
-    const rejection = REJECTIONS[code];
-    if (!rejection) throw new Error(`transition script returned ${JSON.stringify(reply)}`);
-    return actual === undefined ? { ok: false, rejection } : { ok: false, rejection, actual };
+        fields.length,
+      );
+      for (const f of fields) args.push(f);
+    }
+    const reply = (await runScript(
+      this.redis,
+      LuaScript.Transition,
+      [this.keys.runState(runId), this.keys.runEvents(runId), this.keys.eventStream(), this.keys.runLease(runId)],
+      args,
+    )) as Array<number | string>;
+    const results: TransitionResult[] = [];
+    for (let i = 0; i < changes.length; i++) {
+      const code = reply[2 * i];
+      const actual = reply[2 * i + 1];
+      if (typeof code !== 'number') throw new Error(`transition script returned ${JSON.stringify(reply)}`);
+      if (code >= 0) {
+        results.push({ ok: true, seq: code });
+        continue;
+      }
+      const rejection = REJECTIONS[code];
+      if (!rejection) throw new Error(`transition script returned ${JSON.stringify(reply)}`);
+      results.push(actual ? { ok: false, rejection, actual: String(actual) } : { ok: false, rejection });
+    }
+    return results;
   }
 
   async load(runId: string): Promise<StoredRun | undefined> {

@@ -3,7 +3,7 @@ import { RunEventType } from '../../src/core/events';
 import { NodeStatus, RunStatus } from '../../src/core/states';
 import { RedisKeys } from '../../src/redis/keys';
 import { NodeField, RunField } from '../../src/redis/run-state-codec';
-import { RunStore, TransitionRejection } from '../../src/redis/run-store';
+import { RunStore, TransitionRejection, type TransitionChange } from '../../src/redis/run-store';
 import { deleteKeys, REDIS_URL, uniqueSuffix } from '../support/test-stack';
 
 /** The Lua transitions against a real Redis: atomic checks, lease, seq without gaps. */
@@ -91,6 +91,53 @@ describe('RunStore', () => {
     // the global stream got every event, for the writer
     const stream = await redis.xrange(keys.eventStream(), '-', '+');
     expect(stream.map(([, f]) => JSON.parse(f[1] as string).runId).filter((id: string) => id === runId)).toHaveLength(3);
+  });
+
+  it('applies a batch of transitions in order, each checked against what the ones before it left', async () => {
+    const runId = '00000000-0000-0000-0000-0000000000bb';
+    await newRun(runId);
+    expect(await store.holdLease(runId, 'me', 5000)).toBe(true);
+    const at = new Date().toISOString();
+    const common = { runId, tenantId: 't1', nodeId: 'a', attempt: 1, at };
+    const events = {
+      [NodeStatus.Queued]: { type: RunEventType.NodeQueued, ...common },
+      [NodeStatus.Running]: { type: RunEventType.NodeStarted, ...common },
+      [NodeStatus.Succeeded]: { type: RunEventType.NodeSucceeded, output: {}, ...common },
+    } as const;
+    const node = (from: NodeStatus, to: keyof typeof events): TransitionChange => ({
+      nodeId: 'a',
+      expect: [from],
+      expectRun: [RunStatus.Running],
+      nodes: [['a', { [NodeField.Status]: to }]],
+      event: events[to],
+    });
+    const results = await store.transitions(runId, 'me', [
+      { expect: [RunStatus.Queued], run: { [RunField.Status]: RunStatus.Running }, event: { type: RunEventType.RunStarted, runId, tenantId: 't1', at } },
+      node(NodeStatus.Pending, NodeStatus.Queued),
+      // Refused: the node is QUEUED now, not RUNNING. The batch goes on.
+      node(NodeStatus.Running, NodeStatus.Succeeded),
+      node(NodeStatus.Queued, NodeStatus.Running),
+      // The last transition of the driver releases the lease...
+      { nodeId: 'a', expect: [NodeStatus.Running], nodes: [['a', { [NodeField.Progress]: 0.5 }]], releaseLease: true },
+      // ...so one after it in the same batch is refused.
+      node(NodeStatus.Running, NodeStatus.Succeeded),
+    ]);
+    expect(results).toEqual([
+      { ok: true, seq: 2 },
+      { ok: true, seq: 3 },
+      { ok: false, rejection: TransitionRejection.UnexpectedStatus, actual: 'QUEUED' },
+      { ok: true, seq: 4 },
+      { ok: true, seq: 0 },
+      { ok: false, rejection: TransitionRejection.LeaseLost },
+    ]);
+    expect((await store.events(runId)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'RUN_QUEUED'],
+      [2, 'RUN_STARTED'],
+      [3, 'NODE_QUEUED'],
+      [4, 'NODE_STARTED'],
+    ]);
+    expect((await store.load(runId))?.nodes.get('a')).toMatchObject({ status: NodeStatus.Running });
+    expect(await redis.exists(keys.runLease(runId))).toBe(0);
   });
 
   it('refuses transitions of a run that does not exist', async () => {

@@ -13,7 +13,7 @@ export interface ExecutorOptions {
   /**
    * A GPU node's accepted job (its id, and NODE_STARTED) is written at most this long after /run
    * answers, or with the node's result if that comes first: a fast node's start and end then cost
-   * one Redis round trip. 0 writes each start at once. @defaultValue 5 (env START_RECORD_DELAY_MS)
+   * one Redis round trip. 0 writes each start at once. @defaultValue 20 (env START_RECORD_DELAY_MS)
    */
   startRecordDelayMs: number;
 }
@@ -25,7 +25,7 @@ export function compileExecutorOptions(env: Env): ExecutorOptions {
       MAX_PARALLEL_NODES: envInt(64, 1, 10_000),
       RUN_RETENTION_SECONDS: envInt(86_400, 1),
       PROGRESS_INTERVAL_MS: envInt(250, 0),
-      START_RECORD_DELAY_MS: envInt(5, 0, 1000),
+      START_RECORD_DELAY_MS: envInt(20, 0, 1000),
     },
     env,
   );

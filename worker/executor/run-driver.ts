@@ -15,7 +15,7 @@ import {
 import { NodeStatus, RunStatus, isTerminalNodeStatus, isTerminalRunStatus } from '../../src/core/states';
 import { UnreachableCaseError } from '../../src/core/unreachable';
 import { NodeField, RunField, type StoredNode, type StoredRun } from '../../src/redis/run-state-codec';
-import { TransitionRejection, type Transition } from '../../src/redis/run-store';
+import { TransitionRejection, type TransitionChange } from '../../src/redis/run-store';
 import { compiledDefinitionOf } from './compiled-definitions';
 import { AbandonedError, JobNotRecordedError, runNodeAttempt, type NodeAttemptResult } from './node-attempt';
 import { ExecutionEnd, type RunExecutorDeps } from './executor-types';
@@ -61,8 +61,8 @@ export class RunDriver {
   private readonly pendingStarts = new Map<string, PendingStart>();
   private startTimer: NodeJS.Timeout | undefined;
   private readonly settled: Settled[] = [];
-  /** Transitions sent in the current step, not yet confirmed. */
-  private readonly writes: Array<Promise<boolean>> = [];
+  /** Transitions of the current step, sent together by flush(). */
+  private readonly step: Array<{ change: TransitionChange; resolve: (applied: boolean) => void }> = [];
   private wake: (() => void) | undefined;
   private run!: StoredRun;
   private def!: CompiledDefinition;
@@ -205,31 +205,47 @@ export class RunDriver {
 
   // ---- transitions ---------------------------------------------------------------------------
 
-  /** Sends a transition under the lease; resolves whether it applied (a lost lease stops the driver). */
-  private send(t: Omit<Transition, 'runId' | 'leaseToken'>): Promise<boolean> {
-    if (this.stop.signal.aborted) return Promise.resolve(false);
-    return this.deps.store.transition({ ...t, runId: this.runId, leaseToken: this.token }).then((result) => {
-      if (result.ok) return true;
-      if (result.rejection === TransitionRejection.LeaseLost || result.rejection === TransitionRejection.RunNotFound) {
-        this.abandon(`transition rejected: ${result.rejection}`);
-      } else {
-        this.log.warn({ nodeId: t.nodeId, rejection: result.rejection, actual: result.actual }, 'transition did not apply; reloading');
-        this.resync = true;
-      }
-      return false;
-    });
+  /**
+   * Sends transitions under the lease at once, as one script call applied in order; resolves
+   * whether each applied. A lost lease stops the driver; any other refusal makes it reload.
+   */
+  private send(changes: readonly TransitionChange[]): Promise<boolean[]> {
+    if (this.stop.signal.aborted) return Promise.resolve(changes.map(() => false));
+    return this.deps.store.transitions(this.runId, this.token, changes).then((results) =>
+      results.map((result, i) => {
+        if (result.ok) return true;
+        if (result.rejection === TransitionRejection.LeaseLost || result.rejection === TransitionRejection.RunNotFound) {
+          this.abandon(`transition rejected: ${result.rejection}`);
+        } else {
+          const nodeId = changes[i]?.nodeId;
+          this.log.warn({ nodeId, rejection: result.rejection, actual: result.actual }, 'transition did not apply; reloading');
+          this.resync = true;
+        }
+        return false;
+      }),
+    );
   }
 
-  /** Sends a transition as part of the current step. */
-  private queueWrite(t: Omit<Transition, 'runId' | 'leaseToken'>): Promise<boolean> {
-    const write = this.send(t);
-    this.writes.push(write);
-    return write;
+  private async sendOne(change: TransitionChange): Promise<boolean> {
+    return (await this.send([change]))[0] === true;
   }
 
-  /** Waits for every transition of the step; throws AbandonedError when the driver lost the run. */
+  /** Adds a transition to the current step; flush() sends the step's transitions together. */
+  private queueWrite(change: TransitionChange): Promise<boolean> {
+    return new Promise<boolean>((resolve) => this.step.push({ change, resolve }));
+  }
+
+  /**
+   * Sends the step's transitions (one Redis round trip) and waits for them; throws AbandonedError
+   * when the driver lost the run. The script call is issued before the first await, so nothing sent
+   * later (an attempt's start, written when its job is accepted) can overtake it.
+   */
   private async flush(): Promise<void> {
-    await Promise.all(this.writes.splice(0));
+    const step = this.step.splice(0);
+    if (step.length > 0) {
+      const applied = await this.send(step.map((s) => s.change));
+      step.forEach((s, i) => s.resolve(applied[i] === true));
+    }
     if (this.stop.signal.aborted) throw this.stop.signal.reason;
   }
 
@@ -361,12 +377,12 @@ export class RunDriver {
 
   /** QUEUED -> RUNNING of a CPU node, awaited before the block runs. */
   private async markCpuStarted(id: string, attempt: number): Promise<boolean> {
-    const applied = await this.send(this.startedTransition(id, attempt, undefined, this.nowIso()));
+    const applied = await this.sendOne(this.startedTransition(id, attempt, undefined, this.nowIso()));
     if (applied) this.node(id).status = NodeStatus.Running;
     return applied;
   }
 
-  private startedTransition(id: string, attempt: number, jobId: string | undefined, at: string): Omit<Transition, 'runId' | 'leaseToken'> {
+  private startedTransition(id: string, attempt: number, jobId: string | undefined, at: string): TransitionChange {
     const base = { runId: this.runId, tenantId: this.run.tenantId, at };
     return {
       nodeId: id,
@@ -391,30 +407,43 @@ export class RunDriver {
    */
   private recordJob(id: string, attempt: number, jobId: string): void {
     this.pendingStarts.set(id, { attempt, jobId, at: this.nowIso() });
+    // When the delay is up, write after the event loop's next I/O phase, not before it: timers run
+    // first in a loop iteration, and a busy worker often has the job's end notice already waiting.
     this.startTimer ??= setTimeout(() => {
-      this.startTimer = undefined;
-      this.flushStarts(false);
+      setImmediate(() => {
+        if (this.startTimer !== undefined) this.flushStarts(false);
+      });
     }, this.deps.options.startRecordDelayMs);
   }
 
-  /** Writes the pending job ids; as part of the current step when `inStep`. */
+  /** Writes the pending job ids: with the current step when `inStep`, else at once, together. */
   private flushStarts(inStep: boolean): void {
     if (this.startTimer) {
       clearTimeout(this.startTimer);
       this.startTimer = undefined;
     }
     if (this.pendingStarts.size === 0) return;
-    for (const [id, p] of this.pendingStarts) {
+    const starts = [...this.pendingStarts];
+    this.pendingStarts.clear();
+    const changes = starts.map(([id, p]) => {
       const n = this.node(id);
       n.status = NodeStatus.Running;
       n.jobId = p.jobId;
-      const write = this.send(this.startedTransition(id, p.attempt, p.jobId, p.at)).then((applied) => {
-        if (!applied) this.abortAttempt(id, p.attempt, new JobNotRecordedError());
-        return applied;
-      });
-      if (inStep) this.writes.push(write);
-    }
-    this.pendingStarts.clear();
+      return this.startedTransition(id, p.attempt, p.jobId, p.at);
+    });
+    const onApplied = (applied: boolean, i: number): void => {
+      const [id, p] = starts[i] as [string, PendingStart];
+      if (!applied) this.abortAttempt(id, p.attempt, new JobNotRecordedError());
+    };
+    if (inStep) changes.forEach((c, i) => void this.queueWrite(c).then((applied) => onApplied(applied, i)));
+    else
+      void this.send(changes).then(
+        (applied) => applied.forEach(onApplied),
+        (err: unknown) => {
+          this.log.warn({ err }, 'job ids not recorded');
+          starts.forEach((_, i) => onApplied(false, i));
+        },
+      );
   }
 
   /** The driver lost the run: no pending id will be written, so those jobs are cancelled. */
@@ -539,7 +568,7 @@ export class RunDriver {
     this.leaseReleased = await last;
   }
 
-  private runOutcomeTransition(outcome: RunOutcome): Omit<Transition, 'runId' | 'leaseToken'> {
+  private runOutcomeTransition(outcome: RunOutcome): TransitionChange {
     const at = this.nowIso();
     const common = { expect: [RunStatus.Running], expireSeconds: this.deps.options.retentionSeconds };
     switch (outcome.status) {
