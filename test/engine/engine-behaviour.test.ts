@@ -149,6 +149,25 @@ describe('durable DAG engine behaviour', () => {
     expect(stats.maxConcurrentByBlock['debug.sleep']).toBe(3);
   });
 
+  it('records a GPU node\'s job id while the job runs, not only with its result', async () => {
+    const runId = await startRun(stack.client, { nodes: [sleepNode('long', { ms: 1500 })] });
+    // RUNNING (which needs the job id stored) is visible while the gpu-worker still runs the job.
+    const status = await waitFor(
+      async () => (await stack.client.request(RunDocument, { id: runId })).run?.nodes[0]?.status,
+      (s) => s === 'RUNNING',
+      1000,
+      20,
+    );
+    expect(status).toBe('RUNNING');
+    const running = (await gpuWorkerStats(stack.runpodEndpointUrl, stack.runpodApiKey)).executions.filter((x) => x.runId === runId);
+    expect(running.map((x) => x.status)).toEqual(['IN_PROGRESS']);
+    const events = await collectEvents(stack.client, runId);
+    const started = events.find((e) => e.type === 'NODE_STARTED');
+    expect((started?.data as { jobId: string }).jobId).toBe(running[0]?.jobId);
+    const succeeded = events.find((e) => e.type === 'NODE_SUCCEEDED');
+    expect(Date.parse(succeeded?.at ?? '') - Date.parse(started?.at ?? '')).toBeGreaterThanOrEqual(1400);
+  });
+
   it('streams a GPU node\'s progress as NODE_PROGRESS between its start and its end', async () => {
     const runId = await startRun(stack.client, { nodes: [sleepNode('long', { ms: 1500 })] });
     const events = await collectEvents(stack.client, runId);
