@@ -30,7 +30,12 @@ export const queryResolvers: QueryResolvers = {
   runs: async (_p, { filter, first, after }, ctx) => {
     const size = pageSize(first);
     const workflowId = filter?.workflowId ? requireId(filter.workflowId, 'filter.workflowId') : null;
-    const rows = await ctx.services.reader.list(ctx.tenantId, { workflowId, status: filter?.status ?? null }, size + 1, after ? decodeCursor(after) : undefined);
+    const rows = await ctx.services.reader.list(
+      ctx.tenantId,
+      { workflowId, status: filter?.status ?? null },
+      size + 1,
+      after ? decodeCursor(after) : undefined,
+    );
     return toConnection(rows, size, (r) => r);
   },
 
@@ -38,7 +43,11 @@ export const queryResolvers: QueryResolvers = {
     const id = requireId(runId, 'runId');
     const run = await ctx.loaders.run.load(id);
     if (!run || run.tenantId !== ctx.tenantId) throw new NotFoundError('run', runId);
-    const after = z.number().int().min(0).parse(afterSeq ?? 0);
+    const after = z
+      .number()
+      .int()
+      .min(0)
+      .parse(afterSeq ?? 0);
     const limit = Math.min(first ?? 1000, 10_000);
     const hot = await ctx.services.store.events(id, after, limit);
     if (hot.length > 0 || (await ctx.loaders.hotRun.load(id))) return hot;

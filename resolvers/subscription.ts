@@ -13,7 +13,9 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       }
       const run = await ctx.loaders.run.load(id);
       if (!run || run.tenantId !== ctx.tenantId) throw new NotFoundError('run', runId);
-      return runEventStream(ctx.services.events, id, afterSeq ?? 0) as AsyncIterable<unknown> as AsyncIterable<{ runEvents: RunEvent }>;
+      return runEventStream(ctx.services.events, id, afterSeq ?? 0) as AsyncIterable<unknown> as AsyncIterable<{
+        runEvents: RunEvent;
+      }>;
     },
     resolve: (event: unknown) => event as RunEvent,
   },

@@ -1,5 +1,10 @@
 import { zodToJsonSchema } from '../src/core/blocks/config-json-schema';
-import type { BlockResolvers, NodeResultResolvers, WorkflowResolvers, WorkflowRunResolvers } from '../src/api/generated/resolvers-types';
+import type {
+  BlockResolvers,
+  NodeResultResolvers,
+  WorkflowResolvers,
+  WorkflowRunResolvers,
+} from '../src/api/generated/resolvers-types';
 import { NotFoundError } from '../src/core/errors';
 import { decodeCursor, pageSize, toConnection } from '../src/store/pagination';
 
@@ -10,7 +15,12 @@ export const blockResolvers: BlockResolvers = {
 export const workflowResolvers: WorkflowResolvers = {
   runs: async (workflow, { first, after }, ctx) => {
     const size = pageSize(first);
-    const rows = await ctx.services.reader.list(ctx.tenantId, { workflowId: workflow.id }, size + 1, after ? decodeCursor(after) : undefined);
+    const rows = await ctx.services.reader.list(
+      ctx.tenantId,
+      { workflowId: workflow.id },
+      size + 1,
+      after ? decodeCursor(after) : undefined,
+    );
     return toConnection(rows, size, (r) => r);
   },
 };
@@ -24,6 +34,5 @@ export const workflowRunResolvers: WorkflowRunResolvers = {
 };
 
 export const nodeResultResolvers: NodeResultResolvers = {
-  durationMs: (node) =>
-    node.startedAt && node.finishedAt ? Date.parse(node.finishedAt) - Date.parse(node.startedAt) : null,
+  durationMs: (node) => (node.startedAt && node.finishedAt ? Date.parse(node.finishedAt) - Date.parse(node.startedAt) : null),
 };

@@ -48,8 +48,19 @@ function reachable(port, host = '127.0.0.1') {
  */
 async function ensureServices() {
   const services = [
-    { name: 'Redis', port: 6379, start: ['redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no']] },
-    { name: 'PostgreSQL', port: 5432, start: ['sh', ['-c', 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start']] },
+    {
+      name: 'Redis',
+      port: 6379,
+      start: [
+        'redis-server',
+        ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no'],
+      ],
+    },
+    {
+      name: 'PostgreSQL',
+      port: 5432,
+      start: ['sh', ['-c', 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start']],
+    },
   ];
   for (const s of services) {
     if (await reachable(s.port)) continue;

@@ -9,7 +9,11 @@ async function main(): Promise<void> {
   const log = createLogger('worker');
   const options = compileWorkerOptions(process.env);
   const worker = new RunWorker(options, cpuBlockHandlers, log);
-  stopOnSignals(() => worker.stop(), options.shutdownGraceMs + 5000, (m) => log.info(m));
+  stopOnSignals(
+    () => worker.stop(),
+    options.shutdownGraceMs + 5000,
+    (m) => log.info(m),
+  );
   await worker.start();
   announceReady();
 }

@@ -16,8 +16,12 @@ const MEASURED_RUNS = 7;
  * (scheduling, atomic transitions, the RunPod round trip). Goal: < 2 ms.
  */
 export async function benchOverhead(stack: BenchStack, finished: RunFinished): Promise<boolean> {
-  const chain = { nodes: Array.from({ length: N }, (_, i) => sleep(`n${i}`, 0, i === 0 ? undefined : `$nodes.n${i - 1}.sleptMs`)) };
-  const fanOut = { nodes: [sleep('root', 0), ...Array.from({ length: N - 1 }, (_, i) => sleep(`n${i}`, 0, '$nodes.root.sleptMs'))] };
+  const chain = {
+    nodes: Array.from({ length: N }, (_, i) => sleep(`n${i}`, 0, i === 0 ? undefined : `$nodes.n${i - 1}.sleptMs`)),
+  };
+  const fanOut = {
+    nodes: [sleep('root', 0), ...Array.from({ length: N - 1 }, (_, i) => sleep(`n${i}`, 0, '$nodes.root.sleptMs'))],
+  };
   const warmUpRuns = Math.ceil(WARM_UP_NODES / N);
   console.log(
     `\n## Overhead per node (${N} nodes of 0 ms; median of ${MEASURED_RUNS} runs after ${warmUpRuns} warm-up runs; first = the first run of the shape, before warming up; no live subscriber)`,
@@ -25,7 +29,10 @@ export async function benchOverhead(stack: BenchStack, finished: RunFinished): P
   console.log('| shape | first run per node ms | wall ms | per node ms | goal < 2 ms |');
   console.log('| --- | --- | --- | --- | --- |');
   let ok = true;
-  for (const [name, def] of [['chain', chain], ['fan-out', fanOut]] as const) {
+  for (const [name, def] of [
+    ['chain', chain],
+    ['fan-out', fanOut],
+  ] as const) {
     // Warm-up lets the processes' JIT compile the hot paths, as in any long-running deployment.
     const first = runWallMs(await runToEndQuietly(stack.client, finished, def));
     for (let r = 1; r < warmUpRuns; r++) await runToEndQuietly(stack.client, finished, def);

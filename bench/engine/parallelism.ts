@@ -10,7 +10,9 @@ const REPEATS = 3;
  * baseline W x 200 ms. Goal: wall <= 200 ms + 50 ms for W <= 32.
  */
 export async function benchParallelism(stack: BenchStack, finished: RunFinished): Promise<boolean> {
-  console.log(`\n## Parallelism: W independent ${NODE_MS} ms nodes (median of ${REPEATS} after a warm-up run; no live subscriber)`);
+  console.log(
+    `\n## Parallelism: W independent ${NODE_MS} ms nodes (median of ${REPEATS} after a warm-up run; no live subscriber)`,
+  );
   console.log('| W | wall ms | sequential ms | speed-up (sequential / wall) | goal wall <= 250 ms |');
   console.log('| --- | --- | --- | --- | --- |');
   let ok = true;

@@ -49,7 +49,11 @@ async function rawBullmq(): Promise<Measurer> {
   let done = 0;
   let target = 0;
   let reached: (() => void) | undefined;
-  const worker = new Worker('noop', async () => undefined, { connection: new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: 10 });
+  const worker = new Worker('noop', async () => undefined, {
+    connection: new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: null }),
+    prefix,
+    concurrency: 10,
+  });
   worker.on('completed', () => {
     if (++done === target) reached?.();
   });
@@ -81,7 +85,10 @@ export async function benchThroughput(stack: BenchStack): Promise<boolean> {
   const keys = new RedisKeys(stack.options.redisPrefix);
   // Connections as the API makes them (auto-pipelined), since this is the mutation's own path.
   const redis = createRedis(stack.options.redisUrl, 'bench-api', { enableAutoPipelining: true });
-  const queue = new RunQueue(createRedis(stack.options.redisUrl, 'bench-api-queue', { enableAutoPipelining: true }), keys.bullPrefix());
+  const queue = new RunQueue(
+    createRedis(stack.options.redisUrl, 'bench-api-queue', { enableAutoPipelining: true }),
+    keys.bullPrefix(),
+  );
   const runs = new RunService(new RunStore(redis, keys), queue, systemClock, {
     limits: DEFAULT_DEFINITION_LIMITS,
     idempotencyTtlSeconds: 60,
@@ -110,7 +117,9 @@ export async function benchThroughput(stack: BenchStack): Promise<boolean> {
     const runIds: string[] = [];
     const started = performance.now();
     await pool(total, IN_FLIGHT, async () => {
-      runIds.push((await runs.runWorkflow({ tenantId: 'default', workflow, inputs: {}, idempotencyKey: undefined, priority: 0 })).id);
+      runIds.push(
+        (await runs.runWorkflow({ tenantId: 'default', workflow, inputs: {}, idempotencyKey: undefined, priority: 0 })).id,
+      );
     });
     while ((await unfinished()) > 0) await new Promise((r) => setTimeout(r, 5));
     const rate = (total * 1000) / (performance.now() - started);

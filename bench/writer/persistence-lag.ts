@@ -101,10 +101,17 @@ export async function main(): Promise<{ p50: number; p99: number; max: number; e
     while (visible < total && performance.now() < deadline) await sleep(20);
     if (visible < total) throw new Error(`only ${visible} of ${total} events became visible`);
 
-    const lags = Array.from({ length: total - WARMUP_EVENTS }, (_, i) => visibleAt[i + WARMUP_EVENTS]! - appendedAt[i + WARMUP_EVENTS]!);
+    const lags = Array.from(
+      { length: total - WARMUP_EVENTS },
+      (_, i) => visibleAt[i + WARMUP_EVENTS]! - appendedAt[i + WARMUP_EVENTS]!,
+    );
     const result = { p50: percentile(lags, 50), p99: percentile(lags, 99), max: Math.max(...lags), events: lags.length };
-    console.log(`\nwriter persistence lag (event appended -> row visible), ${fmt(RATE_PER_SECOND)} events/s for ${DURATION_MS / 1000} s, writer process with default options`);
-    console.log(`  p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms, max ${fmt(result.max, 1)} ms (${fmt(result.events)} events after ${fmt(WARMUP_EVENTS)} of warm-up)`);
+    console.log(
+      `\nwriter persistence lag (event appended -> row visible), ${fmt(RATE_PER_SECOND)} events/s for ${DURATION_MS / 1000} s, writer process with default options`,
+    );
+    console.log(
+      `  p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms, max ${fmt(result.max, 1)} ms (${fmt(result.events)} events after ${fmt(WARMUP_EVENTS)} of warm-up)`,
+    );
     return result;
   } finally {
     await writer.stop();

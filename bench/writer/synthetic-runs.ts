@@ -42,7 +42,10 @@ export function seededRandom(seed: number): () => number {
  * recognize node is retried once and then fails, annotate is skipped. The others succeed, one node
  * of every third run after a retry. NODE_PROGRESS events make up the count.
  */
-export function syntheticRun(index: number, options: { eventCount: number; tenantId?: string; failEvery?: number; runId?: string; startMs?: number }): SyntheticRun {
+export function syntheticRun(
+  index: number,
+  options: { eventCount: number; tenantId?: string; failEvery?: number; runId?: string; startMs?: number },
+): SyntheticRun {
   const runId = options.runId ?? randomUUID();
   const tenantId = options.tenantId ?? 'default';
   const fails = options.failEvery !== undefined && options.failEvery > 0 && index % options.failEvery === options.failEvery - 1;
@@ -54,7 +57,13 @@ export function syntheticRun(index: number, options: { eventCount: number; tenan
   const head: Draft[] = [
     {
       type: RunEventType.RunQueued,
-      data: { workflowId: '00000000-0000-4000-8000-000000000001', workflowVersion: 1, inputs: { image: { url: `https://example.test/${index}.png` } }, priority: 0, nodes: NODES },
+      data: {
+        workflowId: '00000000-0000-4000-8000-000000000001',
+        workflowVersion: 1,
+        inputs: { image: { url: `https://example.test/${index}.png` } },
+        priority: 0,
+        nodes: NODES,
+      },
     },
     { type: RunEventType.RunStarted },
   ];
@@ -81,33 +90,48 @@ export function syntheticRun(index: number, options: { eventCount: number; tenan
     const last: Draft =
       fails && id === 'recognize'
         ? { type: RunEventType.NodeFailed, nodeId: id, attempt, error: err('could not read the crops') }
-        : { type: RunEventType.NodeSucceeded, nodeId: id, attempt, output: { node: id, texts: ['SWITCHYARD', `${index}`], boxes: [[1, 2, 30, 40]] } };
+        : {
+            type: RunEventType.NodeSucceeded,
+            nodeId: id,
+            attempt,
+            output: { node: id, texts: ['SWITCHYARD', `${index}`], boxes: [[1, 2, 30, 40]] },
+          };
     perNode.push({ before, after: [last], progress: 0 });
     finalNodes.set(id, { status: fails && id === 'recognize' ? NodeStatus.Failed : NodeStatus.Succeeded, attempts: attempt });
   }
   const tail: Draft[] = [
-    fails ? { type: RunEventType.RunFailed, error: err('node recognize failed') } : { type: RunEventType.RunSucceeded, output: { words: ['SWITCHYARD', `${index}`] } },
+    fails
+      ? { type: RunEventType.RunFailed, error: err('node recognize failed') }
+      : { type: RunEventType.RunSucceeded, output: { words: ['SWITCHYARD', `${index}`] } },
   ];
   const fixed = head.length + tail.length + perNode.reduce((n, p) => n + p.before.length + p.after.length, 0);
   if (options.eventCount < fixed) throw new Error(`a run needs at least ${fixed} events`);
   const withProgress = perNode.filter((p) => p.before.length > 0);
-  for (let i = 0; i < options.eventCount - fixed; i++) (withProgress[i % withProgress.length] as { progress: number }).progress += 1;
+  for (let i = 0; i < options.eventCount - fixed; i++)
+    (withProgress[i % withProgress.length] as { progress: number }).progress += 1;
 
   const drafts: Draft[] = [...head];
   perNode.forEach((p, i) => {
     drafts.push(...p.before);
     const node = NODES[i]!.id;
     const attempt = (p.before.at(-1)?.attempt as number | undefined) ?? 1;
-    for (let k = 1; k <= p.progress; k++) drafts.push({ type: RunEventType.NodeProgress, nodeId: node, attempt, progress: k / (p.progress + 1) });
+    for (let k = 1; k <= p.progress; k++)
+      drafts.push({ type: RunEventType.NodeProgress, nodeId: node, attempt, progress: k / (p.progress + 1) });
     drafts.push(...p.after);
   });
   drafts.push(...tail);
-  const events = drafts.map((d, i) => ({ ...d, runId, tenantId, seq: i + 1, at: new Date(startMs + i * 10).toISOString() }) as unknown as RunEvent);
+  const events = drafts.map(
+    (d, i) => ({ ...d, runId, tenantId, seq: i + 1, at: new Date(startMs + i * 10).toISOString() }) as unknown as RunEvent,
+  );
   return { runId, tenantId, events, finalStatus: fails ? RunStatus.Failed : RunStatus.Succeeded, finalNodes };
 }
 
 /** `count` runs of `eventsPerRun` events each. */
-export function syntheticRuns(count: number, eventsPerRun: number, options: { tenantId?: string; failEvery?: number } = {}): SyntheticRun[] {
+export function syntheticRuns(
+  count: number,
+  eventsPerRun: number,
+  options: { tenantId?: string; failEvery?: number } = {},
+): SyntheticRun[] {
   return Array.from({ length: count }, (_, i) => syntheticRun(i, { eventCount: eventsPerRun, failEvery: 5, ...options }));
 }
 
@@ -145,11 +169,21 @@ export function streamText(event: RunEvent): string {
 
 /** Appends events to the stream in order (pipelined, `chunk` per round trip); returns their entry ids. */
 export async function appendEvents(redis: Redis, stream: string, events: readonly RunEvent[], chunk = 1000): Promise<string[]> {
-  return appendRaw(redis, stream, events.map((e) => ['e', streamText(e)]), chunk);
+  return appendRaw(
+    redis,
+    stream,
+    events.map((e) => ['e', streamText(e)]),
+    chunk,
+  );
 }
 
 /** Appends entries with arbitrary fields (for malformed entries in tests). */
-export async function appendRaw(redis: Redis, stream: string, entries: ReadonlyArray<readonly string[]>, chunk = 1000): Promise<string[]> {
+export async function appendRaw(
+  redis: Redis,
+  stream: string,
+  entries: ReadonlyArray<readonly string[]>,
+  chunk = 1000,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < entries.length; i += chunk) {
     const pipeline = redis.pipeline();

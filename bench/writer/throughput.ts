@@ -44,7 +44,8 @@ export async function main(): Promise<{ naive: ThroughputResult; batching: Throu
     const db = await h.serviceClient(requests.fetch);
     const stream = h.keys.eventStream();
 
-    const stored = async (): Promise<number> => Number((await h.pg.query<{ n: string }>('select count(*) as n from public.run_events')).rows[0]?.n);
+    const stored = async (): Promise<number> =>
+      Number((await h.pg.query<{ n: string }>('select count(*) as n from public.run_events')).rows[0]?.n);
 
     // Naive: one call per event.
     await resetData(h);
@@ -54,7 +55,11 @@ export async function main(): Promise<{ naive: ThroughputResult; batching: Throu
     await new NaiveWriter(h.redis, db, h.keys).drain(NAIVE_EVENTS);
     const naiveMs = performance.now() - started;
     if ((await stored()) !== NAIVE_EVENTS) throw new Error('naive writer did not store every event');
-    const naive = { events: NAIVE_EVENTS, eventsPerSecond: (NAIVE_EVENTS * 1000) / naiveMs, requestsPer1000: (requests.count() * 1000) / NAIVE_EVENTS };
+    const naive = {
+      events: NAIVE_EVENTS,
+      eventsPerSecond: (NAIVE_EVENTS * 1000) / naiveMs,
+      requestsPer1000: (requests.count() * 1000) / NAIVE_EVENTS,
+    };
 
     // Batching: the writer itself, in this process so its requests are counted the same way.
     const rates: number[] = [];
@@ -64,7 +69,13 @@ export async function main(): Promise<{ naive: ThroughputResult; batching: Throu
       await appendEvents(h.redis, stream, events);
       const options = compileWriterOptions({ ...h.writerEnv(), WRITER_CONSUMER: `bench-${i}` }).writer;
       const connection = h.redis.duplicate();
-      const writer = new EventWriter(connection, new EventBatchStore(db, options.requestTimeoutMs), h.keys, options, createLogger('writer-bench', 'warn'));
+      const writer = new EventWriter(
+        connection,
+        new EventBatchStore(db, options.requestTimeoutMs),
+        h.keys,
+        options,
+        createLogger('writer-bench', 'warn'),
+      );
       requests.reset();
       started = performance.now();
       await writer.start();
@@ -80,8 +91,12 @@ export async function main(): Promise<{ naive: ThroughputResult; batching: Throu
     const batching = { events: total, eventsPerSecond: median(rates), requestsPer1000: median(perThousand) };
 
     console.log(`\nwriter throughput: events of ${RUNS} runs (50 each, 100 in progress at once), stream filled first`);
-    console.log(`  naive (1 supabase-js call per event, first ${fmt(NAIVE_EVENTS)} events): ${fmt(naive.eventsPerSecond)} events/s, ${fmt(naive.requestsPer1000, 1)} requests per 1,000 events`);
-    console.log(`  batching writer (all ${fmt(total)} events, median of ${BATCHING_REPEATS} after a warm-up pass):  ${fmt(batching.eventsPerSecond)} events/s, ${fmt(batching.requestsPer1000, 2)} requests per 1,000 events`);
+    console.log(
+      `  naive (1 supabase-js call per event, first ${fmt(NAIVE_EVENTS)} events): ${fmt(naive.eventsPerSecond)} events/s, ${fmt(naive.requestsPer1000, 1)} requests per 1,000 events`,
+    );
+    console.log(
+      `  batching writer (all ${fmt(total)} events, median of ${BATCHING_REPEATS} after a warm-up pass):  ${fmt(batching.eventsPerSecond)} events/s, ${fmt(batching.requestsPer1000, 2)} requests per 1,000 events`,
+    );
     console.log(
       `  ratio: ${fmt(batching.eventsPerSecond / naive.eventsPerSecond, 1)}x events/s (goal >= 20,000 events/s), ` +
         `${fmt(naive.requestsPer1000 / batching.requestsPer1000, 0)}x fewer requests (goal >= 100x)`,

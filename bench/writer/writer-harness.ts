@@ -59,7 +59,12 @@ export async function startWriterHarness(name: string, options: { quiet?: boolea
   const redisPrefix = `sy${name}:${suffix}:`;
   const authenticatorPassword = secret(18);
   const jwtSecret = secret(32);
-  await prepareDatabase({ adminUrl: HARNESS_ADMIN_URL, database, authenticatorPassword, migrationsDir: join(projectRoot(), 'supabase', 'migrations') });
+  await prepareDatabase({
+    adminUrl: HARNESS_ADMIN_URL,
+    database,
+    authenticatorPassword,
+    migrationsDir: join(projectRoot(), 'supabase', 'migrations'),
+  });
   const admin = new URL(HARNESS_ADMIN_URL);
   const postgrestOptions: PostgrestOptions = {
     dbUri: `postgres://authenticator:${encodeURIComponent(authenticatorPassword)}@${admin.hostname}:${admin.port || 5432}/${database}`,

@@ -9,9 +9,17 @@ import { ErrorCode, InvalidDefinitionError, SwitchyardError } from '../core/erro
  * GraphQL's own errors (syntax, validation, variables) pass through; anything else is an internal
  * error whose details stay in the log.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (err: unknown) => void,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
-  const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  const base = {
+    message: formatted.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+  };
   if (original instanceof SwitchyardError) {
     const extensions: Record<string, unknown> = { code: original.code };
     if (original.path !== undefined) extensions.path = original.path;
@@ -20,7 +28,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   if (original instanceof ZodError) {
     const issue = original.issues[0];
-    return { ...base, message: issue?.message ?? 'invalid input', extensions: { code: ErrorCode.BadUserInput, path: issue?.path.join('.') ?? '' } };
+    return {
+      ...base,
+      message: issue?.message ?? 'invalid input',
+      extensions: { code: ErrorCode.BadUserInput, path: issue?.path.join('.') ?? '' },
+    };
   }
   if (original instanceof GraphQLError || formatted.extensions?.code !== ErrorCode.InternalServerError) return formatted;
   log(original);
@@ -31,7 +43,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
 export function formatGraphQLErrors(errors: readonly GraphQLError[], log: (err: unknown) => void): GraphQLFormattedError[] {
   return errors.map((e) => {
     const formatted = e.toJSON();
-    const withCode = formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: e.originalError ? ErrorCode.InternalServerError : 'GRAPHQL_VALIDATION_FAILED' } };
+    const withCode = formatted.extensions?.code
+      ? formatted
+      : {
+          ...formatted,
+          extensions: {
+            ...formatted.extensions,
+            code: e.originalError ? ErrorCode.InternalServerError : 'GRAPHQL_VALIDATION_FAILED',
+          },
+        };
     return formatError(withCode, e, log);
   });
 }

@@ -130,10 +130,12 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      if (url.pathname === '/healthz') return sendJson(res, this.phase === LifecyclePhase.Running ? 200 : 503, { status: this.phase });
+      if (url.pathname === '/healthz')
+        return sendJson(res, this.phase === LifecyclePhase.Running ? 200 : 503, { status: this.phase });
       if (url.pathname === '/readyz') return await this.ready(res);
       if (req.method === 'GET' && serveGraphiqlAsset(res, url.pathname)) return;
-      if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: `no route ${url.pathname}; GraphQL is at ${GRAPHQL_PATH}` });
+      if (url.pathname !== GRAPHQL_PATH)
+        return sendJson(res, 404, { error: `no route ${url.pathname}; GraphQL is at ${GRAPHQL_PATH}` });
       if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !url.searchParams.has('query')) {
         return serveGraphiql(res, url);
       }
@@ -143,7 +145,10 @@ export class HttpServer {
         return sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
       }
       this.deps.log.error({ err }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal server error', extensions: { code: ErrorCode.InternalServerError } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'internal server error', extensions: { code: ErrorCode.InternalServerError } }],
+        });
     }
   }
 
@@ -164,7 +169,9 @@ export class HttpServer {
       try {
         body = JSON.parse(text);
       } catch {
-        return sendJson(res, 400, { errors: [{ message: 'request body is not valid JSON', extensions: { code: ErrorCode.BadUserInput } }] });
+        return sendJson(res, 400, {
+          errors: [{ message: 'request body is not valid JSON', extensions: { code: ErrorCode.BadUserInput } }],
+        });
       }
     }
     const request: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };

@@ -8,7 +8,11 @@ async function main(): Promise<void> {
   const log = createLogger('api');
   const options = compileApiOptions(process.env);
   const api = await startApiServer(options, log);
-  stopOnSignals(() => api.stop(), options.shutdownGraceMs + 5000, (m) => log.info(m));
+  stopOnSignals(
+    () => api.stop(),
+    options.shutdownGraceMs + 5000,
+    (m) => log.info(m),
+  );
   log.info({ url: api.url }, 'API ready');
   announceReady();
 }

@@ -53,7 +53,12 @@ interface StreamControl {
   wake: (() => void) | undefined;
 }
 
-async function* stream(deps: RunEventStreamDeps, runId: string, afterSeq: number, control: StreamControl): AsyncGenerator<RunEvent> {
+async function* stream(
+  deps: RunEventStreamDeps,
+  runId: string,
+  afterSeq: number,
+  control: StreamControl,
+): AsyncGenerator<RunEvent> {
   const buffer: unknown[] = [];
   const subId = await deps.pubsub.subscribe(deps.keys.runChannel(runId), (message: unknown) => {
     buffer.push(message);

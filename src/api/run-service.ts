@@ -72,7 +72,10 @@ export class RunService {
     }
     const priority = req.priority ?? 0;
     if (!Number.isInteger(priority) || Math.abs(priority) > MAX_RUN_PRIORITY) {
-      throw new BadUserInputError(`priority must be an integer from -${MAX_RUN_PRIORITY} to ${MAX_RUN_PRIORITY}`, 'input.priority');
+      throw new BadUserInputError(
+        `priority must be an integer from -${MAX_RUN_PRIORITY} to ${MAX_RUN_PRIORITY}`,
+        'input.priority',
+      );
     }
 
     const runId = randomUUID();
@@ -97,7 +100,10 @@ export class RunService {
         [RunField.NodeIds]: nodes.map((n) => n.id),
         [RunField.QueuedSeq]: 1,
       },
-      nodes: nodes.map((n) => [n.id, { [NodeField.Block]: n.block.type, [NodeField.Status]: NodeStatus.Pending, [NodeField.Attempt]: 0 }]),
+      nodes: nodes.map((n) => [
+        n.id,
+        { [NodeField.Block]: n.block.type, [NodeField.Status]: NodeStatus.Pending, [NodeField.Attempt]: 0 },
+      ]),
       event: {
         type: RunEventType.RunQueued,
         runId,
@@ -198,7 +204,10 @@ export class RunService {
     if (run.status !== RunStatus.Failed && run.status !== RunStatus.Cancelled) {
       throw new ConflictError(`run ${run.id} is ${run.status}; only FAILED or CANCELLED runs can be retried`);
     }
-    const def = compileDefinition(run.definition, BLOCK_CATALOG, { maxNodes: Number.MAX_SAFE_INTEGER, maxDefinitionBytes: Number.MAX_SAFE_INTEGER });
+    const def = compileDefinition(run.definition, BLOCK_CATALOG, {
+      maxNodes: Number.MAX_SAFE_INTEGER,
+      maxDefinitionBytes: Number.MAX_SAFE_INTEGER,
+    });
     const reset = new Set<string>();
     const visit = (id: string): void => {
       if (reset.has(id)) return;
@@ -262,4 +271,3 @@ export class RunService {
 export function runNotHot(id: string): ConflictError {
   return new ConflictError(`run ${id} finished too long ago to be changed (its state has left Redis)`);
 }
-

@@ -16,8 +16,4 @@ export type BlockInputs = Readonly<Record<string, unknown>>;
 export type BlockOutputs = Record<string, unknown>;
 
 /** Throws a NodeExecutionError (src/core/errors) to say whether a retry may help; anything else is retryable. */
-export type BlockHandler<Config = unknown> = (
-  inputs: BlockInputs,
-  config: Config,
-  ctx: BlockContext,
-) => Promise<BlockOutputs>;
+export type BlockHandler<Config = unknown> = (inputs: BlockInputs, config: Config, ctx: BlockContext) => Promise<BlockOutputs>;

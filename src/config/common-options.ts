@@ -13,7 +13,10 @@ export function compileRedisOptions(env: Env): RedisOptions {
   const e = parseEnv(
     {
       REDIS_URL: envUrl('redis://127.0.0.1:6379'),
-      SWITCHYARD_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/).default('sy:'),
+      SWITCHYARD_REDIS_PREFIX: z
+        .string()
+        .regex(/^[A-Za-z0-9:_.-]{1,64}$/)
+        .default('sy:'),
     },
     env,
   );
@@ -49,7 +52,9 @@ export function compileSupabaseOptions(env: Env): SupabaseOptions {
     env,
   );
   if (!e.SUPABASE_SERVICE_ROLE_KEY && !e.SUPABASE_JWT_SECRET) {
-    throw new ConfigError('invalid configuration: set SUPABASE_SERVICE_ROLE_KEY (or, for a local PostgREST, SUPABASE_JWT_SECRET)');
+    throw new ConfigError(
+      'invalid configuration: set SUPABASE_SERVICE_ROLE_KEY (or, for a local PostgREST, SUPABASE_JWT_SECRET)',
+    );
   }
   return {
     url: e.SUPABASE_URL,

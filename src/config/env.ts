@@ -29,7 +29,8 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.output<
   return result.data;
 }
 
-export const envInt = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
+export const envInt = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
 export const envBool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -90,7 +90,6 @@ export class InvalidRunEventError extends Error {
   }
 }
 
-
 function isRunError(v: unknown): v is RunErrorInfo {
   return isRecord(v) && typeof v.code === 'string' && typeof v.message === 'string' && typeof v.retryable === 'boolean';
 }
@@ -107,7 +106,8 @@ export function parseRunEvent(val: unknown): RunEvent {
   }
   if (typeof runId !== 'string' || runId.length === 0) throw new InvalidRunEventError('runId must be a string');
   if (typeof tenantId !== 'string' || tenantId.length === 0) throw new InvalidRunEventError('tenantId must be a string');
-  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) throw new InvalidRunEventError('seq must be a positive integer');
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1)
+    throw new InvalidRunEventError('seq must be a positive integer');
   if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw new InvalidRunEventError('at must be an ISO-8601 time');
 
   const t = type as RunEventType;

@@ -3,7 +3,6 @@ import { InvalidDefinitionError, type DefinitionIssue } from './errors';
 import { PortKind } from './values';
 import { isRecord } from './is-record';
 
-
 function isImage(v: unknown): boolean {
   return isRecord(v) && ((typeof v.url === 'string' && /^https?:\/\//.test(v.url)) || typeof v.base64 === 'string');
 }
@@ -39,7 +38,8 @@ function kindProblem(kind: PortKind, v: unknown): string | undefined {
  * of its kind, nothing undeclared. Issues carry paths like `inputs.image`.
  */
 export function validateRunInputs(def: CompiledDefinition, inputs: unknown): Record<string, unknown> {
-  if (!isRecord(inputs)) throw new InvalidDefinitionError([{ path: 'inputs', message: 'run inputs must be a JSON object' }], 'run inputs');
+  if (!isRecord(inputs))
+    throw new InvalidDefinitionError([{ path: 'inputs', message: 'run inputs must be a JSON object' }], 'run inputs');
   const issues: DefinitionIssue[] = [];
   for (const [name, kind] of def.inputs) {
     const path = `inputs.${name}`;

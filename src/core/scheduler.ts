@@ -54,11 +54,7 @@ export interface SchedulerDecision {
 
 /** Statuses of a dependency that mean its outputs will never come. */
 function dependencyIsLost(status: NodeStatus, dep: CompiledNode): boolean {
-  return (
-    status === NodeStatus.Skipped ||
-    status === NodeStatus.Cancelled ||
-    (status === NodeStatus.Failed && dep.allowFailure)
-  );
+  return status === NodeStatus.Skipped || status === NodeStatus.Cancelled || (status === NodeStatus.Failed && dep.allowFailure);
 }
 
 export function selectValue(
@@ -81,7 +77,10 @@ export function resolveNodeInputs(node: CompiledNode, state: Pick<RunRuntimeStat
 }
 
 /** The run's outputs; a selector to a node that produced nothing (skipped, allowed to fail) yields null. */
-export function resolveRunOutputs(def: CompiledDefinition, state: Pick<RunRuntimeState, 'inputs' | 'nodes'>): Record<string, unknown> {
+export function resolveRunOutputs(
+  def: CompiledDefinition,
+  state: Pick<RunRuntimeState, 'inputs' | 'nodes'>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, selector] of def.outputs) out[name] = selectValue(selector, state.inputs, state.nodes) ?? null;
   return out;

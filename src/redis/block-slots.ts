@@ -44,9 +44,12 @@ export class BlockSlots {
     while (!(await take())) {
       await sleep(this.options.pollMs, undefined, { signal });
     }
-    const renew = setInterval(() => {
-      take().catch(() => undefined);
-    }, Math.max(50, Math.floor(this.options.slotTtlMs / 3)));
+    const renew = setInterval(
+      () => {
+        take().catch(() => undefined);
+      },
+      Math.max(50, Math.floor(this.options.slotTtlMs / 3)),
+    );
     renew.unref();
     return {
       release: async () => {

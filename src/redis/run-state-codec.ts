@@ -101,7 +101,8 @@ export function encodeFields(
   const out: string[] = [];
   for (const [field, value] of Object.entries(run)) out.push(field, encodeField(value as FieldValue));
   for (const [nodeId, fields] of nodes) {
-    for (const [field, value] of Object.entries(fields)) out.push(nodeFieldKey(nodeId, field as NodeField), encodeField(value as FieldValue));
+    for (const [field, value] of Object.entries(fields))
+      out.push(nodeFieldKey(nodeId, field as NodeField), encodeField(value as FieldValue));
   }
   return out;
 }
@@ -156,4 +157,3 @@ export function decodeRunState(runId: string, hash: Record<string, string>): Sto
     nodes,
   };
 }
-

@@ -16,9 +16,7 @@ export enum TransitionRejection {
   RunNotFound = 'RUN_NOT_FOUND',
 }
 
-export type TransitionResult =
-  | { ok: true; seq: number }
-  | { ok: false; rejection: TransitionRejection; actual?: string };
+export type TransitionResult = { ok: true; seq: number } | { ok: false; rejection: TransitionRejection; actual?: string };
 
 export interface Transition {
   runId: string;
@@ -114,7 +112,11 @@ export class RunStore {
    * Several transitions of one run in one script call, applied in order, each checked against the
    * state the ones before it left (as if sent one by one); one result per transition.
    */
-  async transitions(runId: string, leaseToken: string | undefined, changes: readonly TransitionChange[]): Promise<TransitionResult[]> {
+  async transitions(
+    runId: string,
+    leaseToken: string | undefined,
+    changes: readonly TransitionChange[],
+  ): Promise<TransitionResult[]> {
     const args: Array<string | number> = [leaseToken ?? '', this.keys.runChannel(runId)];
     for (const t of changes) {
       const fields = encodeFields(t.run ?? {}, t.nodes ?? []);
@@ -196,10 +198,12 @@ export class RunStore {
    * holds the lease; `run: undefined` when there is no such run.
    */
   async acquire(runId: string, token: string, ms: number): Promise<{ held: boolean; run: StoredRun | undefined }> {
-    const reply = (await runScript(this.redis, LuaScript.AcquireRun, [this.keys.runLease(runId), this.keys.runState(runId)], [token, ms])) as [
-      number,
-      ...string[],
-    ];
+    const reply = (await runScript(
+      this.redis,
+      LuaScript.AcquireRun,
+      [this.keys.runLease(runId), this.keys.runState(runId)],
+      [token, ms],
+    )) as [number, ...string[]];
     if (reply[0] !== 1) return { held: false, run: undefined };
     const hash: Record<string, string> = {};
     for (let i = 1; i + 1 < reply.length; i += 2) hash[reply[i] as string] = reply[i + 1] as string;

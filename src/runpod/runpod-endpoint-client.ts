@@ -83,13 +83,23 @@ export class RunpodEndpointClient {
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod endpoint unreachable: ${(err as Error).message}`, err);
+      throw new RetryableNodeError(
+        NodeErrorCode.RunpodUnavailable,
+        `RunPod endpoint unreachable: ${(err as Error).message}`,
+        err,
+      );
     }
     if (status === 429 || status >= 500) {
-      throw new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod ${method} ${path} answered ${status}: ${text.slice(0, 300)}`);
+      throw new RetryableNodeError(
+        NodeErrorCode.RunpodUnavailable,
+        `RunPod ${method} ${path} answered ${status}: ${text.slice(0, 300)}`,
+      );
     }
     if (status < 200 || status >= 300) {
-      throw new NonRetryableNodeError(NodeErrorCode.RunpodRejected, `RunPod ${method} ${path} answered ${status}: ${text.slice(0, 300)}`);
+      throw new NonRetryableNodeError(
+        NodeErrorCode.RunpodRejected,
+        `RunPod ${method} ${path} answered ${status}: ${text.slice(0, 300)}`,
+      );
     }
     try {
       return JSON.parse(text) as T;
@@ -100,7 +110,10 @@ export class RunpodEndpointClient {
 }
 
 /** Turns a final job state that is not COMPLETED into the node error it stands for. */
-export function errorOfRunpodJob(state: { status: RunpodJobStatus; error?: string | undefined }): RetryableNodeError | NonRetryableNodeError {
+export function errorOfRunpodJob(state: {
+  status: RunpodJobStatus;
+  error?: string | undefined;
+}): RetryableNodeError | NonRetryableNodeError {
   let payload: Partial<RunpodErrorPayload> | undefined;
   if (state.error) {
     try {

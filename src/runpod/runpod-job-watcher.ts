@@ -124,7 +124,10 @@ export class RunpodJobWatcher {
             if (settled) return;
             // The endpoint no longer knows the job (e.g. a local gpu-worker restarted): run it again.
             if (err instanceof NodeExecutionError && err.code === NodeErrorCode.RunpodRejected) {
-              if (end()) reject(new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod job ${jobId} was lost: ${err.message}`, err));
+              if (end())
+                reject(
+                  new RetryableNodeError(NodeErrorCode.RunpodUnavailable, `RunPod job ${jobId} was lost: ${err.message}`, err),
+                );
               return;
             }
             // Transient (429, 5xx, network): keep polling with backoff.

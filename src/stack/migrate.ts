@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   const e = parseEnv(
     {
       DATABASE_ADMIN_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
-      SWITCHYARD_DB: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('switchyard'),
+      SWITCHYARD_DB: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+        .default('switchyard'),
       AUTHENTICATOR_PASSWORD: z.string().min(8),
     },
     process.env,

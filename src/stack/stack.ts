@@ -52,7 +52,6 @@ const ENTRY: Record<StackProcess, string> = {
   [StackProcess.GpuWorker]: 'dist/gpu-worker/src/main.js',
 };
 
-
 export interface RunningStack {
   apiUrl: string;
   wsUrl: string;
@@ -100,7 +99,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const admin = new URL(options.adminUrl);
     const dbUri = `postgres://authenticator:${encodeURIComponent(authenticatorPassword)}@${admin.hostname}:${admin.port || 5432}/${options.database}`;
     const postgrestPort = options.postgrestPort || (await freePort());
-    const postgrestOptions = { dbUri, jwtSecret: options.jwtSecret, port: postgrestPort, adminPort: await freePort(), quiet: options.quiet };
+    const postgrestOptions = {
+      dbUri,
+      jwtSecret: options.jwtSecret,
+      port: postgrestPort,
+      adminPort: await freePort(),
+      quiet: options.quiet,
+    };
     children.set('postgrest', await startPostgrest(postgrestOptions));
 
     const gpuPort = options.gpuWorkerPort || (await freePort());

@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     {
       PORT: envInt(4000, 0, 65_535),
       DATABASE_ADMIN_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
-      SWITCHYARD_DB: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('switchyard'),
+      SWITCHYARD_DB: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+        .default('switchyard'),
       REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
       SWITCHYARD_REDIS_PREFIX: z.string().default('sy:'),
       POSTGREST_PORT: envInt(54_321, 0, 65_535),

@@ -14,7 +14,10 @@ export class ApiKeyRepo {
   }
 
   async create(tenantId: string, keyHash: string, name: string): Promise<void> {
-    unwrap('upsert tenants', await this.db.from('tenants').upsert({ id: tenantId, name: tenantId }, { onConflict: 'id', ignoreDuplicates: true }));
+    unwrap(
+      'upsert tenants',
+      await this.db.from('tenants').upsert({ id: tenantId, name: tenantId }, { onConflict: 'id', ignoreDuplicates: true }),
+    );
     unwrap('insert api_keys', await this.db.from('api_keys').insert({ tenant_id: tenantId, key_hash: keyHash, name }));
   }
 }

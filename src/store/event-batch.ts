@@ -66,7 +66,14 @@ export interface EventBatchRows {
 }
 
 function eventRow(e: RunEvent): EventRow {
-  const any = e as RunEvent & { nodeId?: string; attempt?: number; progress?: number; output?: unknown; error?: RunErrorInfo; data?: unknown };
+  const any = e as RunEvent & {
+    nodeId?: string;
+    attempt?: number;
+    progress?: number;
+    output?: unknown;
+    error?: RunErrorInfo;
+    data?: unknown;
+  };
   return {
     run_id: e.runId,
     seq: e.seq,
@@ -158,7 +165,10 @@ function applyRunEvent(p: RunPatch, e: RunEvent): void {
 
 /** Sets a node's status group from one node event. */
 function applyNodeEvent(n: NodePatch, e: RunEvent): void {
-  const group = (status: NodeStatus, fields: Partial<Pick<NodePatch, 'progress' | 'output' | 'error' | 'finished_at'>> = {}): void => {
+  const group = (
+    status: NodeStatus,
+    fields: Partial<Pick<NodePatch, 'progress' | 'output' | 'error' | 'finished_at'>> = {},
+  ): void => {
     n.status = status;
     n.progress = fields.progress ?? null;
     n.output = fields.output ?? null;

@@ -50,7 +50,8 @@ interface EventRowRead {
   at: string;
 }
 
-const RUN_COLUMNS = 'id,tenant_id,workflow_id,workflow_version,status,inputs,outputs,error,priority,created_at,started_at,finished_at,last_seq';
+const RUN_COLUMNS =
+  'id,tenant_id,workflow_id,workflow_version,status,inputs,outputs,error,priority,created_at,started_at,finished_at,last_seq';
 const NODE_COLUMNS = 'run_id,node_id,block,position,status,attempts,progress,output,error,started_at,finished_at';
 const iso = (t: string | null): string | null => (t === null ? null : new Date(t).toISOString());
 
@@ -89,7 +90,13 @@ function nodeView(n: NodeRow): NodeView {
 }
 
 function eventOf(r: EventRowRead): RunEvent {
-  const e: Record<string, unknown> = { runId: r.run_id, seq: r.seq, tenantId: r.tenant_id, type: r.type, at: new Date(r.at).toISOString() };
+  const e: Record<string, unknown> = {
+    runId: r.run_id,
+    seq: r.seq,
+    tenantId: r.tenant_id,
+    type: r.type,
+    at: new Date(r.at).toISOString(),
+  };
   if (r.node_id !== null) e.nodeId = r.node_id;
   if (r.attempt !== null) e.attempt = r.attempt;
   if (r.progress !== null) e.progress = r.progress;
@@ -109,7 +116,13 @@ export class RunArchive {
   /** Runs with these ids, nodes included (two requests for any number of runs). */
   async getRuns(ids: readonly string[]): Promise<RunView[]> {
     if (ids.length === 0) return [];
-    const rows = unwrap<RunRow[]>('select runs', await this.db.from('runs').select(RUN_COLUMNS).in('id', [...ids]));
+    const rows = unwrap<RunRow[]>(
+      'select runs',
+      await this.db
+        .from('runs')
+        .select(RUN_COLUMNS)
+        .in('id', [...ids]),
+    );
     return this.attachNodes(rows.map(runView));
   }
 
@@ -151,7 +164,10 @@ export class RunArchive {
       await this.db
         .from('run_nodes')
         .select(NODE_COLUMNS)
-        .in('run_id', runs.map((r) => r.id))
+        .in(
+          'run_id',
+          runs.map((r) => r.id),
+        )
         .order('position', { ascending: true }),
     );
     const byRun = new Map(runs.map((r) => [r.id, r]));

@@ -18,9 +18,7 @@ function directPostgrestFetch(base: typeof fetch): typeof fetch {
 
 /** A supabase-js client with the service role: for the API's reads and writes and the writer's batches. */
 export async function createServiceClient(options: SupabaseOptions, fetchImpl: typeof fetch = fetch): Promise<SupabaseClient> {
-  const key =
-    options.serviceRoleKey ??
-    (await signDatabaseJwt(options.jwtSecret as string, DatabaseRole.ServiceRole, {}, '10y'));
+  const key = options.serviceRoleKey ?? (await signDatabaseJwt(options.jwtSecret as string, DatabaseRole.ServiceRole, {}, '10y'));
   return createClient(options.url, key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { fetch: options.directPostgrest ? directPostgrestFetch(fetchImpl) : fetchImpl },

@@ -51,7 +51,13 @@ export class WorkflowRepo {
   /** For DataLoader: the workflows with these ids (any tenant; callers check). */
   async getMany(ids: readonly string[]): Promise<WorkflowView[]> {
     if (ids.length === 0) return [];
-    const rows = unwrap<WorkflowRow[]>('select workflows', await this.db.from('workflows').select(COLUMNS).in('id', [...ids]));
+    const rows = unwrap<WorkflowRow[]>(
+      'select workflows',
+      await this.db
+        .from('workflows')
+        .select(COLUMNS)
+        .in('id', [...ids]),
+    );
     return rows.map(toView);
   }
 

@@ -30,11 +30,22 @@ describe('the API rejects bad definitions and unauthenticated clients', () => {
   it.each([
     [
       'a cycle',
-      { nodes: [sleep('a', { after: '$nodes.c.sleptMs' }), sleep('b', { after: '$nodes.a.sleptMs' }), sleep('c', { after: '$nodes.b.sleptMs' })] },
+      {
+        nodes: [
+          sleep('a', { after: '$nodes.c.sleptMs' }),
+          sleep('b', { after: '$nodes.a.sleptMs' }),
+          sleep('c', { after: '$nodes.b.sleptMs' }),
+        ],
+      },
       'nodes[0].inputs.after',
       /cycle: a -> b -> c -> a/,
     ],
-    ['an unknown block', { nodes: [sleep('a'), { id: 'b', block: 'detect.unicorns' }] }, 'nodes[1].block', /unknown block "detect.unicorns"/],
+    [
+      'an unknown block',
+      { nodes: [sleep('a'), { id: 'b', block: 'detect.unicorns' }] },
+      'nodes[1].block',
+      /unknown block "detect.unicorns"/,
+    ],
     [
       'a dangling selector',
       { nodes: [sleep('a'), sleep('b', { after: '$nodes.ghost.sleptMs' })] },
@@ -49,7 +60,10 @@ describe('the API rejects bad definitions and unauthenticated clients', () => {
     ],
     [
       'a kind mismatch',
-      { inputs: { n: 'number' }, nodes: [{ id: 'crop', block: 'image.crop', inputs: { image: '$inputs.n', boxes: '$inputs.n' } }] },
+      {
+        inputs: { n: 'number' },
+        nodes: [{ id: 'crop', block: 'image.crop', inputs: { image: '$inputs.n', boxes: '$inputs.n' } }],
+      },
       'nodes[0].inputs.image',
       /yields number, but port "image" takes image/,
     ],
@@ -64,11 +78,20 @@ describe('the API rejects bad definitions and unauthenticated clients', () => {
 
   it('rejects run inputs that do not match the declared ones, with their path', async () => {
     const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, {
-      input: { name: 'needs an image', definition: { inputs: { image: 'image' }, nodes: [{ id: 'd', block: 'detect.text', inputs: { image: '$inputs.image' } }] } },
+      input: {
+        name: 'needs an image',
+        definition: {
+          inputs: { image: 'image' },
+          nodes: [{ id: 'd', block: 'detect.text', inputs: { image: '$inputs.image' } }],
+        },
+      },
     });
     await expect(
       stack.client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: { image: 42 } } }),
-    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', errors: [expect.objectContaining({ extensions: expect.objectContaining({ path: 'inputs.image' }) })] });
+    ).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      errors: [expect.objectContaining({ extensions: expect.objectContaining({ path: 'inputs.image' }) })],
+    });
   });
 
   it('keeps serving after bad input', async () => {
@@ -88,7 +111,9 @@ describe('the API rejects bad definitions and unauthenticated clients', () => {
       expect(body.errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
     }
     const wrong = new SwitchyardClient({ url: stack.apiUrl, apiKey: 'sy_wrong_key_wrong_key' });
-    await expect(wrong.request(CreateWorkflowDocument, { input: { name: 'x', definition: {} } })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(wrong.request(CreateWorkflowDocument, { input: { name: 'x', definition: {} } })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 
   it('closes WebSocket connections without a valid key with 4401', async () => {
@@ -101,11 +126,14 @@ describe('the API rejects bad definitions and unauthenticated clients', () => {
           retryAttempts: 0,
           on: { closed: (event) => resolve((event as { code: number }).code) },
         });
-        client.subscribe({ query: 'subscription { runEvents(runId: "00000000-0000-0000-0000-000000000000") { seq } }' }, {
-          next: () => undefined,
-          error: () => undefined,
-          complete: () => undefined,
-        });
+        client.subscribe(
+          { query: 'subscription { runEvents(runId: "00000000-0000-0000-0000-000000000000") { seq } }' },
+          {
+            next: () => undefined,
+            error: () => undefined,
+            complete: () => undefined,
+          },
+        );
       });
       expect(await closed).toBe(4401);
     }

@@ -7,11 +7,15 @@ describe('generated code', () => {
     const root = projectRoot();
     // graphql-codegen --check exits non-zero when an output would change.
     const run = () =>
-      execFileSync(process.execPath, [join(root, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.yml', '--check'], {
-        cwd: root,
-        stdio: 'pipe',
-        encoding: 'utf8',
-      });
+      execFileSync(
+        process.execPath,
+        [join(root, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.yml', '--check'],
+        {
+          cwd: root,
+          stdio: 'pipe',
+          encoding: 'utf8',
+        },
+      );
     expect(run).not.toThrow();
   }, 60_000);
 });

@@ -26,7 +26,11 @@ describe('schema/ is a superset of the shared contract', () => {
 
   it('would notice a removed field (the check can fail)', () => {
     const core = buildSchema(readFileSync(contractPath(), 'utf8'));
-    const broken = buildSchema(loadTypeDefs().replace(/^\s*lastSeq: Int!\s*$/m, '').replace(/^\s*seq: Int!\s*$/m, ''));
+    const broken = buildSchema(
+      loadTypeDefs()
+        .replace(/^\s*lastSeq: Int!\s*$/m, '')
+        .replace(/^\s*seq: Int!\s*$/m, ''),
+    );
     expect(findBreakingChanges(core, broken).map((c) => c.description)).toContain('RunEvent.seq was removed.');
   });
 });

@@ -9,7 +9,9 @@ const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'igno
 
 describe('docker-compose.yml', () => {
   it('declares the whole stack', () => {
-    const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'utf8')) as { services: Record<string, unknown> };
+    const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, unknown>;
+    };
     expect(Object.keys(compose.services).sort()).toEqual(SERVICES);
   });
 

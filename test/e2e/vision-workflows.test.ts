@@ -39,13 +39,22 @@ describe('vision workflows end to end', () => {
     );
     const events = await collectEvents(stack.client, runId);
     expect(events.at(-1)?.type).toBe('RUN_SUCCEEDED');
-    const output = events.at(-1)?.output as { words: Array<{ text: string; score: number }>; directions: Array<{ angle: number }>; boxes: unknown[] };
+    const output = events.at(-1)?.output as {
+      words: Array<{ text: string; score: number }>;
+      directions: Array<{ angle: number }>;
+      boxes: unknown[];
+    };
     expect(output.boxes).toHaveLength(2);
     expect(output.words.map((w) => normaliseText(w.text))).toEqual(['switchyard2026', 'helloworld']);
     expect(output.directions.map((d) => d.angle)).toEqual([0, 0]);
     // detect.text and words ran on the gpu-worker (RunPod job ids), crops inside the worker
     const started = events.filter((e) => e.type === 'NODE_STARTED');
-    expect(started.filter((e) => (e.data as { jobId?: string } | null)?.jobId).map((e) => e.nodeId).sort()).toEqual(['direction', 'text', 'words']);
+    expect(
+      started
+        .filter((e) => (e.data as { jobId?: string } | null)?.jobId)
+        .map((e) => e.nodeId)
+        .sort(),
+    ).toEqual(['direction', 'text', 'words']);
   });
 
   it('finds a dog in dog.jpg and annotates the photo', async () => {
@@ -55,7 +64,12 @@ describe('vision workflows end to end', () => {
         inputs: { photo: 'image' },
         nodes: [
           { id: 'objects', block: 'detect.objects', inputs: { image: '$inputs.photo' }, config: { minScore: 0.3 } },
-          { id: 'animals', block: 'detections.filter', inputs: { detections: '$nodes.objects.detections' }, config: { labels: ['dog', 'cat'] } },
+          {
+            id: 'animals',
+            block: 'detections.filter',
+            inputs: { detections: '$nodes.objects.detections' },
+            config: { labels: ['dog', 'cat'] },
+          },
           { id: 'drawn', block: 'image.annotate', inputs: { image: '$inputs.photo', detections: '$nodes.animals.detections' } },
         ],
         outputs: { animals: '$nodes.animals.detections', count: '$nodes.animals.count', picture: '$nodes.drawn.image' },
@@ -65,7 +79,11 @@ describe('vision workflows end to end', () => {
     const events = await collectEvents(stack.client, runId);
     expect(events.at(-1)?.type).toBe('RUN_SUCCEEDED');
     const { run } = await stack.client.request(RunDocument, { id: runId });
-    const outputs = run?.outputs as { animals: Array<{ label: string; score: number; box: { width: number } }>; count: number; picture: { base64: string } };
+    const outputs = run?.outputs as {
+      animals: Array<{ label: string; score: number; box: { width: number } }>;
+      count: number;
+      picture: { base64: string };
+    };
     expect(outputs.count).toBeGreaterThanOrEqual(1);
     expect(outputs.animals[0]).toMatchObject({ label: 'dog', box: { width: expect.any(Number) } });
     expect(outputs.picture.base64).toMatch(/^data:image\/png;base64,/);

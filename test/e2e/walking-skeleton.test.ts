@@ -35,10 +35,14 @@ describe('walking skeleton: one run travels the whole system', () => {
   };
 
   it('streams every event in order, runs independent nodes concurrently, and stores the result in Postgres', async () => {
-    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, { input: { name: 'three sleeps', definition } });
+    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, {
+      input: { name: 'three sleeps', definition },
+    });
     expect(createWorkflow.version).toBe(1);
 
-    const { runWorkflow } = await stack.client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: {} } });
+    const { runWorkflow } = await stack.client.request(RunWorkflowDocument, {
+      input: { workflowId: createWorkflow.id, inputs: {} },
+    });
     const events: RunEventFieldsFragment[] = [];
     for await (const { runEvents } of stack.client.subscribe(RunEventsDocument, { runId: runWorkflow.id })) {
       events.push(runEvents);
@@ -60,9 +64,11 @@ describe('walking skeleton: one run travels the whole system', () => {
     expect(types.indexOf('NODE_QUEUED:join')).toBeGreaterThan(types.indexOf('NODE_SUCCEEDED:right'));
 
     // the two independent nodes ran at the same time: their RUNNING intervals overlap
-    const at = (type: string, node: string): number => Date.parse(events.find((e) => e.type === type && e.nodeId === node)?.at ?? '');
+    const at = (type: string, node: string): number =>
+      Date.parse(events.find((e) => e.type === type && e.nodeId === node)?.at ?? '');
     const overlap =
-      Math.min(at('NODE_SUCCEEDED', 'left'), at('NODE_SUCCEEDED', 'right')) - Math.max(at('NODE_STARTED', 'left'), at('NODE_STARTED', 'right'));
+      Math.min(at('NODE_SUCCEEDED', 'left'), at('NODE_SUCCEEDED', 'right')) -
+      Math.max(at('NODE_STARTED', 'left'), at('NODE_STARTED', 'right'));
     expect(overlap).toBeGreaterThan(0);
 
     const final = events.at(-1) as RunEventFieldsFragment;

@@ -45,7 +45,9 @@ describe('chaos: workers killed with SIGKILL at random moments', () => {
       while (!stop) {
         await new Promise((r) => setTimeout(r, 400 + Math.random() * 900));
         if (stop) break;
-        const workers = [...stack.children.entries()].filter(([name, c]) => name.startsWith('worker') && c.process.exitCode === null && c.process.signalCode === null);
+        const workers = [...stack.children.entries()].filter(
+          ([name, c]) => name.startsWith('worker') && c.process.exitCode === null && c.process.signalCode === null,
+        );
         const victim = workers[Math.floor(Math.random() * workers.length)];
         if (!victim) continue;
         victim[1].process.kill('SIGKILL');

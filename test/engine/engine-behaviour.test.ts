@@ -1,4 +1,10 @@
-import { CancelRunDocument, CreateWorkflowDocument, RetryRunDocument, RunDocument, RunWorkflowDocument } from '../../src/client/generated/graphql';
+import {
+  CancelRunDocument,
+  CreateWorkflowDocument,
+  RetryRunDocument,
+  RunDocument,
+  RunWorkflowDocument,
+} from '../../src/client/generated/graphql';
 import { startTestStack, type TestStack } from '../support/test-stack';
 import { collectEvents, describeEvents, gpuWorkerStats, sleepNode, startRun } from '../support/run-helpers';
 import { waitFor } from '../support/wait-for';
@@ -8,7 +14,16 @@ describe('durable DAG engine behaviour', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startTestStack({ workers: 2, env: { LOG_LEVEL: 'warn', STALLED_INTERVAL_MS: '1000', JOB_LOCK_MS: '3000', RUN_LEASE_MS: '3000', BLOCK_CONCURRENCY: JSON.stringify({ 'debug.sleep': 3 }) } });
+    stack = await startTestStack({
+      workers: 2,
+      env: {
+        LOG_LEVEL: 'warn',
+        STALLED_INTERVAL_MS: '1000',
+        JOB_LOCK_MS: '3000',
+        RUN_LEASE_MS: '3000',
+        BLOCK_CONCURRENCY: JSON.stringify({ 'debug.sleep': 3 }),
+      },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -46,7 +61,10 @@ describe('durable DAG engine behaviour', () => {
 
   it('fails the run when retries are spent, cancelling what is still in flight', async () => {
     const runId = await startRun(stack.client, {
-      nodes: [sleepNode('doomed', { failTimes: 9 }, { retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 10 } }), sleepNode('slow', { ms: 30_000 })],
+      nodes: [
+        sleepNode('doomed', { failTimes: 9 }, { retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 10 } }),
+        sleepNode('slow', { ms: 30_000 }),
+      ],
     });
     const events = await collectEvents(stack.client, runId);
     const described = describeEvents(events);
@@ -80,7 +98,9 @@ describe('durable DAG engine behaviour', () => {
   });
 
   it('cancels a running run: in-flight jobs are cancelled and RUN_CANCELLED follows', async () => {
-    const runId = await startRun(stack.client, { nodes: [sleepNode('long', { ms: 60_000 }), sleepNode('later', {}, { inputs: { after: '$nodes.long.sleptMs' } })] });
+    const runId = await startRun(stack.client, {
+      nodes: [sleepNode('long', { ms: 60_000 }), sleepNode('later', {}, { inputs: { after: '$nodes.long.sleptMs' } })],
+    });
     const stream = collectEvents(stack.client, runId);
     await waitFor(
       async () => (await stack.client.request(RunDocument, { id: runId })).run?.nodes.find((n) => n.nodeId === 'long')?.status,
@@ -124,14 +144,20 @@ describe('durable DAG engine behaviour', () => {
   });
 
   it('returns one run for concurrent submissions with the same idempotency key', async () => {
-    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, { input: { name: 'idem', definition: { nodes: [sleepNode('a')] } } });
+    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, {
+      input: { name: 'idem', definition: { nodes: [sleepNode('a')] } },
+    });
     const submissions = await Promise.all(
       Array.from({ length: 12 }, () =>
-        stack.client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: {}, idempotencyKey: 'order-42' } }),
+        stack.client.request(RunWorkflowDocument, {
+          input: { workflowId: createWorkflow.id, inputs: {}, idempotencyKey: 'order-42' },
+        }),
       ),
     );
     expect(new Set(submissions.map((s) => s.runWorkflow.id)).size).toBe(1);
-    const other = await stack.client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: {}, idempotencyKey: 'order-43' } });
+    const other = await stack.client.request(RunWorkflowDocument, {
+      input: { workflowId: createWorkflow.id, inputs: {}, idempotencyKey: 'order-43' },
+    });
     expect(other.runWorkflow.id).not.toBe(submissions[0]?.runWorkflow.id);
     const events = await collectEvents(stack.client, submissions[0]!.runWorkflow.id);
     expect(describeEvents(events).filter((d) => d === 'RUN_QUEUED')).toHaveLength(1);
@@ -149,7 +175,7 @@ describe('durable DAG engine behaviour', () => {
     expect(stats.maxConcurrentByBlock['debug.sleep']).toBe(3);
   });
 
-  it('records a GPU node\'s job id while the job runs, not only with its result', async () => {
+  it("records a GPU node's job id while the job runs, not only with its result", async () => {
     const runId = await startRun(stack.client, { nodes: [sleepNode('long', { ms: 1500 })] });
     // RUNNING (which needs the job id stored) is visible while the gpu-worker still runs the job.
     const status = await waitFor(
@@ -159,7 +185,9 @@ describe('durable DAG engine behaviour', () => {
       20,
     );
     expect(status).toBe('RUNNING');
-    const running = (await gpuWorkerStats(stack.runpodEndpointUrl, stack.runpodApiKey)).executions.filter((x) => x.runId === runId);
+    const running = (await gpuWorkerStats(stack.runpodEndpointUrl, stack.runpodApiKey)).executions.filter(
+      (x) => x.runId === runId,
+    );
     expect(running.map((x) => x.status)).toEqual(['IN_PROGRESS']);
     const events = await collectEvents(stack.client, runId);
     const started = events.find((e) => e.type === 'NODE_STARTED');
@@ -168,7 +196,7 @@ describe('durable DAG engine behaviour', () => {
     expect(Date.parse(succeeded?.at ?? '') - Date.parse(started?.at ?? '')).toBeGreaterThanOrEqual(1400);
   });
 
-  it('streams a GPU node\'s progress as NODE_PROGRESS between its start and its end', async () => {
+  it("streams a GPU node's progress as NODE_PROGRESS between its start and its end", async () => {
     const runId = await startRun(stack.client, { nodes: [sleepNode('long', { ms: 1500 })] });
     const events = await collectEvents(stack.client, runId);
     const described = describeEvents(events);
@@ -188,14 +216,20 @@ describe('durable DAG engine behaviour', () => {
       stack.client,
       {
         inputs: { enabled: 'boolean' },
-        nodes: [sleepNode('gated', {}, { when: '$inputs.enabled' }), sleepNode('dependent', {}, { inputs: { after: '$nodes.gated.sleptMs' } }), sleepNode('always')],
+        nodes: [
+          sleepNode('gated', {}, { when: '$inputs.enabled' }),
+          sleepNode('dependent', {}, { inputs: { after: '$nodes.gated.sleptMs' } }),
+          sleepNode('always'),
+        ],
         outputs: { gated: '$nodes.gated.sleptMs', always: '$nodes.always.attempt' },
       },
       { enabled: false },
     );
     const events = await collectEvents(stack.client, runId);
     const described = describeEvents(events);
-    expect(described).toEqual(expect.arrayContaining(['NODE_SKIPPED:gated', 'NODE_SKIPPED:dependent', 'NODE_SUCCEEDED:always#1']));
+    expect(described).toEqual(
+      expect.arrayContaining(['NODE_SKIPPED:gated', 'NODE_SKIPPED:dependent', 'NODE_SUCCEEDED:always#1']),
+    );
     expect(events.at(-1)).toMatchObject({ type: 'RUN_SUCCEEDED', output: { gated: null, always: 1 } });
   });
 });

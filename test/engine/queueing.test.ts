@@ -17,19 +17,32 @@ describe('queued runs', () => {
   });
 
   it('cancels a run that no worker has taken yet, at once', async () => {
-    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, { input: { name: 'q', definition: { nodes: [sleepNode('a'), sleepNode('b')] } } });
-    const { runWorkflow } = await stack.client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: {} } });
+    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, {
+      input: { name: 'q', definition: { nodes: [sleepNode('a'), sleepNode('b')] } },
+    });
+    const { runWorkflow } = await stack.client.request(RunWorkflowDocument, {
+      input: { workflowId: createWorkflow.id, inputs: {} },
+    });
     const { cancelRun } = await stack.client.request(CancelRunDocument, { id: runWorkflow.id });
     expect(cancelRun.status).toBe('CANCELLED');
     expect(cancelRun.nodes.map((n) => n.status)).toEqual(['CANCELLED', 'CANCELLED']);
-    expect(describeEvents(await collectEvents(stack.client, runWorkflow.id))).toEqual(['RUN_QUEUED', 'NODE_CANCELLED:a', 'NODE_CANCELLED:b', 'RUN_CANCELLED']);
+    expect(describeEvents(await collectEvents(stack.client, runWorkflow.id))).toEqual([
+      'RUN_QUEUED',
+      'NODE_CANCELLED:a',
+      'NODE_CANCELLED:b',
+      'RUN_CANCELLED',
+    ]);
   });
 
   it('starts higher-priority runs first', async () => {
-    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, { input: { name: 'p', definition: { nodes: [sleepNode('a', { ms: 20 })] } } });
+    const { createWorkflow } = await stack.client.request(CreateWorkflowDocument, {
+      input: { name: 'p', definition: { nodes: [sleepNode('a', { ms: 20 })] } },
+    });
     const ids: Record<string, string> = {};
     for (const priority of [0, 10, -5, 3]) {
-      const { runWorkflow } = await stack.client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs: {}, priority } });
+      const { runWorkflow } = await stack.client.request(RunWorkflowDocument, {
+        input: { workflowId: createWorkflow.id, inputs: {}, priority },
+      });
       expect(runWorkflow.priority).toBe(priority);
       ids[priority] = runWorkflow.id;
     }

@@ -29,13 +29,28 @@ describe('RunStore', () => {
       createdAtMs: Date.now(),
       idempotencyKey,
       idempotencyTtlSeconds: 60,
-      run: { [RunField.TenantId]: 't1', [RunField.Status]: RunStatus.Queued, [RunField.NodeIds]: ['a'], [RunField.Definition]: { nodes: [] } },
+      run: {
+        [RunField.TenantId]: 't1',
+        [RunField.Status]: RunStatus.Queued,
+        [RunField.NodeIds]: ['a'],
+        [RunField.Definition]: { nodes: [] },
+      },
       nodes: [['a', { [NodeField.Status]: NodeStatus.Pending, [NodeField.Block]: 'debug.sleep' }]],
-      event: { type: RunEventType.RunQueued, runId, tenantId: 't1', at: new Date().toISOString(), data: { workflowId: 'w', workflowVersion: 1, inputs: {}, priority: 0, nodes: [{ id: 'a', block: 'debug.sleep' }] } },
+      event: {
+        type: RunEventType.RunQueued,
+        runId,
+        tenantId: 't1',
+        at: new Date().toISOString(),
+        data: { workflowId: 'w', workflowVersion: 1, inputs: {}, priority: 0, nodes: [{ id: 'a', block: 'debug.sleep' }] },
+      },
     });
 
   it('creates a run with RUN_QUEUED as seq 1, once per idempotency key even under concurrency', async () => {
-    const ids = ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000003'];
+    const ids = [
+      '00000000-0000-0000-0000-000000000001',
+      '00000000-0000-0000-0000-000000000002',
+      '00000000-0000-0000-0000-000000000003',
+    ];
     const results = await Promise.all(ids.map((id) => newRun(id, 'same-key')));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.runId)).size).toBe(1);
@@ -60,7 +75,11 @@ describe('RunStore', () => {
     // Ten concurrent attempts at the same transition: exactly one applies.
     const outcomes = await Promise.all(Array.from({ length: 10 }, start));
     expect(outcomes.filter((o) => o.ok)).toEqual([{ ok: true, seq: 2 }]);
-    expect(outcomes.filter((o) => !o.ok)[0]).toEqual({ ok: false, rejection: TransitionRejection.UnexpectedStatus, actual: 'RUNNING' });
+    expect(outcomes.filter((o) => !o.ok)[0]).toEqual({
+      ok: false,
+      rejection: TransitionRejection.UnexpectedStatus,
+      actual: 'RUNNING',
+    });
 
     const stolen = await store.transition({
       runId,
@@ -112,7 +131,11 @@ describe('RunStore', () => {
       event: events[to],
     });
     const results = await store.transitions(runId, 'me', [
-      { expect: [RunStatus.Queued], run: { [RunField.Status]: RunStatus.Running }, event: { type: RunEventType.RunStarted, runId, tenantId: 't1', at } },
+      {
+        expect: [RunStatus.Queued],
+        run: { [RunField.Status]: RunStatus.Running },
+        event: { type: RunEventType.RunStarted, runId, tenantId: 't1', at },
+      },
       node(NodeStatus.Pending, NodeStatus.Queued),
       // Refused: the node is QUEUED now, not RUNNING. The batch goes on.
       node(NodeStatus.Running, NodeStatus.Succeeded),
@@ -141,6 +164,9 @@ describe('RunStore', () => {
   });
 
   it('refuses transitions of a run that does not exist', async () => {
-    expect(await store.transition({ runId: 'nope', run: { [RunField.Status]: RunStatus.Failed } })).toEqual({ ok: false, rejection: TransitionRejection.RunNotFound });
+    expect(await store.transition({ runId: 'nope', run: { [RunField.Status]: RunStatus.Failed } })).toEqual({
+      ok: false,
+      rejection: TransitionRejection.RunNotFound,
+    });
   });
 });

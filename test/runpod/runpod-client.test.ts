@@ -22,7 +22,9 @@ describe('RunPod endpoint client and job watcher', () => {
     server = createServer((req, res) => {
       seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
       const status = /\/status\/(.+)$/.exec(req.url ?? '');
-      const [code, body] = status ? [200, statusById.get(status[1] as string) ?? { id: status[1], status: 'IN_PROGRESS' }] : (answers.shift() ?? [200, { id: 'job-1', status: 'IN_QUEUE' }]);
+      const [code, body] = status
+        ? [200, statusById.get(status[1] as string) ?? { id: status[1], status: 'IN_PROGRESS' }]
+        : (answers.shift() ?? [200, { id: 'job-1', status: 'IN_QUEUE' }]);
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     });
@@ -67,7 +69,14 @@ describe('RunPod endpoint client and job watcher', () => {
 
   it.each([
     [{ status: RunpodJobStatus.TimedOut }, true, NodeErrorCode.Timeout],
-    [{ status: RunpodJobStatus.Failed, error: JSON.stringify({ error_type: 'X', error_message: 'bad image', code: 'INVALID_INPUT', retryable: false }) }, false, 'INVALID_INPUT'],
+    [
+      {
+        status: RunpodJobStatus.Failed,
+        error: JSON.stringify({ error_type: 'X', error_message: 'bad image', code: 'INVALID_INPUT', retryable: false }),
+      },
+      false,
+      'INVALID_INPUT',
+    ],
     [{ status: RunpodJobStatus.Failed, error: 'plain text from another worker' }, true, NodeErrorCode.BlockFailed],
   ])('maps a final job state %j to retryable=%s', (state, retryable, code) => {
     const err = errorOfRunpodJob(state);

@@ -7,7 +7,12 @@ import {
 import type { SwitchyardClient } from '../../src/client/switchyard-client';
 
 /** Creates a workflow from `definition` and starts one run of it; returns the run id. */
-export async function startRun(client: SwitchyardClient, definition: unknown, inputs: Record<string, unknown> = {}, name = 'test'): Promise<string> {
+export async function startRun(
+  client: SwitchyardClient,
+  definition: unknown,
+  inputs: Record<string, unknown> = {},
+  name = 'test',
+): Promise<string> {
   const { createWorkflow } = await client.request(CreateWorkflowDocument, { input: { name, definition } });
   const { runWorkflow } = await client.request(RunWorkflowDocument, { input: { workflowId: createWorkflow.id, inputs } });
   return runWorkflow.id;
@@ -44,7 +49,10 @@ export interface GpuExecution {
   status: string;
 }
 
-export async function gpuWorkerStats(runpodEndpointUrl: string, apiKey: string): Promise<{ executions: GpuExecution[]; maxConcurrentByBlock: Record<string, number> }> {
+export async function gpuWorkerStats(
+  runpodEndpointUrl: string,
+  apiKey: string,
+): Promise<{ executions: GpuExecution[]; maxConcurrentByBlock: Record<string, number> }> {
   const base = new URL(runpodEndpointUrl);
   const res = await fetch(`${base.origin}/debug/stats`, { headers: { authorization: `Bearer ${apiKey}` } });
   if (!res.ok) throw new Error(`/debug/stats answered ${res.status}`);

@@ -54,7 +54,12 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     runpodApiKey: randomSecret(16),
     workers: 1,
     writers: 1,
-    env: { LOG_LEVEL: process.env.SWITCHYARD_TEST_LOGS ? 'info' : 'warn', STALLED_INTERVAL_MS: '1000', JOB_LOCK_MS: '3000', RUN_LEASE_MS: '3000' },
+    env: {
+      LOG_LEVEL: process.env.SWITCHYARD_TEST_LOGS ? 'info' : 'warn',
+      STALLED_INTERVAL_MS: '1000',
+      JOB_LOCK_MS: '3000',
+      RUN_LEASE_MS: '3000',
+    },
     quiet: !process.env.SWITCHYARD_TEST_LOGS,
     readyTimeoutMs: 60_000,
     ...overrides,

@@ -5,7 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * last value so the caller's assertion shows what was there. For state another process writes
  * eventually (the batching writer), never as a stand-in for a timing assertion.
  */
-export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!done(value) && Date.now() < deadline) {

@@ -31,7 +31,7 @@ describe('compileDefinition', () => {
     outputs: { objects: '$nodes.objects.detections', words: '$nodes.words.texts' },
   };
 
-  it('accepts the contract\'s example and compiles its edges, order, config and policies', () => {
+  it("accepts the contract's example and compiles its edges, order, config and policies", () => {
     const def = compileDefinition(contractExample, BLOCK_CATALOG);
     expect(def.order).toEqual(['objects', 'text', 'crops', 'words']);
     expect(def.nodes.get('crops')?.dependsOn).toEqual(['text']);
@@ -42,8 +42,11 @@ describe('compileDefinition', () => {
     expect(def.nodes.get('words')?.timeoutMs).toBe(30000);
   });
 
-  it('applies the definition\'s default retry to nodes without one', () => {
-    const def = compileDefinition({ defaults: { retry: { maxAttempts: 7 } }, nodes: [{ id: 'a', block: 'debug.sleep' }] }, BLOCK_CATALOG);
+  it("applies the definition's default retry to nodes without one", () => {
+    const def = compileDefinition(
+      { defaults: { retry: { maxAttempts: 7 } }, nodes: [{ id: 'a', block: 'debug.sleep' }] },
+      BLOCK_CATALOG,
+    );
     expect(def.nodes.get('a')?.retry).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 7 });
   });
 
@@ -54,23 +57,47 @@ describe('compileDefinition', () => {
     ['an unknown top-level field', { nodes: [{ id: 'a', block: 'debug.sleep' }], extra: 1 }, ['extra']],
     ['an unknown port', { nodes: [{ id: 'a', block: 'debug.sleep', inputs: { nope: '$nodes.a.x' } }] }, ['nodes[0].inputs.nope']],
     ['a missing required input', { nodes: [{ id: 't', block: 'detect.text' }] }, ['nodes[0].inputs.image']],
-    ['an undeclared run input', { nodes: [{ id: 't', block: 'detect.text', inputs: { image: '$inputs.photo' } }] }, ['nodes[0].inputs.image']],
-    ['a malformed selector', { inputs: { i: 'image' }, nodes: [{ id: 't', block: 'detect.text', inputs: { image: 'inputs.i' } }] }, ['nodes[0].inputs.image']],
-    ['a list into a single-value port', { inputs: { i: 'image' }, nodes: [{ id: 't', block: 'detect.text', inputs: { image: ['$inputs.i'] } }] }, ['nodes[0].inputs.image']],
-    ['a non-boolean condition', { inputs: { n: 'number' }, nodes: [{ id: 'a', block: 'debug.sleep', when: '$inputs.n' }] }, ['nodes[0].when']],
+    [
+      'an undeclared run input',
+      { nodes: [{ id: 't', block: 'detect.text', inputs: { image: '$inputs.photo' } }] },
+      ['nodes[0].inputs.image'],
+    ],
+    [
+      'a malformed selector',
+      { inputs: { i: 'image' }, nodes: [{ id: 't', block: 'detect.text', inputs: { image: 'inputs.i' } }] },
+      ['nodes[0].inputs.image'],
+    ],
+    [
+      'a list into a single-value port',
+      { inputs: { i: 'image' }, nodes: [{ id: 't', block: 'detect.text', inputs: { image: ['$inputs.i'] } }] },
+      ['nodes[0].inputs.image'],
+    ],
+    [
+      'a non-boolean condition',
+      { inputs: { n: 'number' }, nodes: [{ id: 'a', block: 'debug.sleep', when: '$inputs.n' }] },
+      ['nodes[0].when'],
+    ],
     ['a bad output selector', { nodes: [{ id: 'a', block: 'debug.sleep' }], outputs: { x: '$nodes.b.sleptMs' } }, ['outputs.x']],
     ['a bad retry', { nodes: [{ id: 'a', block: 'debug.sleep', retry: { maxAttempts: 0 } }] }, ['nodes[0].retry.maxAttempts']],
-    ['a self-loop', { nodes: [{ id: 'a', block: 'debug.sleep', inputs: { after: '$nodes.a.sleptMs' } }] }, ['nodes[0].inputs.after']],
+    [
+      'a self-loop',
+      { nodes: [{ id: 'a', block: 'debug.sleep', inputs: { after: '$nodes.a.sleptMs' } }] },
+      ['nodes[0].inputs.after'],
+    ],
   ])('rejects %s at its path', (_name, def, paths) => {
     expect(issuesOf(def)).toEqual(paths);
   });
 
   it('reports every issue at once', () => {
-    expect(issuesOf({ nodes: [{ id: 'a', block: 'nope' }, { id: 'a', block: 'debug.sleep' }, { id: 'c', block: 'debug.sleep', config: { ms: 'x' } }] })).toEqual([
-      'nodes[1].id',
-      'nodes[0].block',
-      'nodes[2].config.ms',
-    ]);
+    expect(
+      issuesOf({
+        nodes: [
+          { id: 'a', block: 'nope' },
+          { id: 'a', block: 'debug.sleep' },
+          { id: 'c', block: 'debug.sleep', config: { ms: 'x' } },
+        ],
+      }),
+    ).toEqual(['nodes[1].id', 'nodes[0].block', 'nodes[2].config.ms']);
   });
 
   it('enforces the node and size limits', () => {

@@ -58,7 +58,13 @@ describe('row level security on runs, nodes and events', () => {
 
     // Asking for another tenant's rows by name gets nothing either.
     const other = tenant === 'acme' ? globex : acme;
-    const foreign = await db.from('runs').select('id').in('id', other.map((r) => r.runId));
+    const foreign = await db
+      .from('runs')
+      .select('id')
+      .in(
+        'id',
+        other.map((r) => r.runId),
+      );
     expect(foreign.error).toBeNull();
     expect(foreign.data).toEqual([]);
   });
@@ -84,13 +90,16 @@ describe('row level security on runs, nodes and events', () => {
   it('lets only the service role write', async () => {
     const db = await userClient({ tenant_id: 'acme' });
     const run = acme[0]!;
-    const insert = await db.from('runs').insert({ id: '00000000-0000-4000-8000-0000000000aa', tenant_id: 'acme', status: 'QUEUED' });
+    const insert = await db
+      .from('runs')
+      .insert({ id: '00000000-0000-4000-8000-0000000000aa', tenant_id: 'acme', status: 'QUEUED' });
     expect(insert.error?.code).toBe('42501');
     const update = await db.from('runs').update({ status: 'CANCELLED' }).eq('id', run.runId).select();
     expect(update.error?.code).toBe('42501');
     const rpc = await db.rpc('apply_event_batch', { p_runs: [], p_nodes: [], p_events: [] });
     expect(rpc.error?.code).toBe('42501');
-    const status = (await harness.pg.query<{ status: string }>('select status from public.runs where id = $1', [run.runId])).rows[0]?.status;
+    const status = (await harness.pg.query<{ status: string }>('select status from public.runs where id = $1', [run.runId]))
+      .rows[0]?.status;
     expect(status).toBe(run.finalStatus);
   });
 });

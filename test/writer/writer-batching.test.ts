@@ -29,7 +29,9 @@ describe('writer batch bounds', () => {
     const runs = syntheticRuns(4, 25);
     // Every run's NODE_SUCCEEDED events carry a large output.
     for (const run of runs) {
-      run.events = run.events.map((e) => (e.type === RunEventType.NodeSucceeded ? ({ ...e, output: { image: BIG_OUTPUT } } as RunEvent) : e));
+      run.events = run.events.map((e) =>
+        e.type === RunEventType.NodeSucceeded ? ({ ...e, output: { image: BIG_OUTPUT } } as RunEvent) : e,
+      );
     }
     const events = runs.flatMap((r) => r.events);
     const big = events.filter((e) => e.type === RunEventType.NodeSucceeded).length;
@@ -38,14 +40,21 @@ describe('writer batch bounds', () => {
     await appendEvents(harness.redis, harness.keys.eventStream(), events);
     writer = await spawnWriter(harness, 'writer-a', { WRITER_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES) });
 
-    await waitFor(() => streamBacklog(harness.redis, harness.keys), (b) => b.length === 0 && b.pending === 0, 20_000);
+    await waitFor(
+      () => streamBacklog(harness.redis, harness.keys),
+      (b) => b.length === 0 && b.pending === 0,
+      20_000,
+    );
     expect(await storedMismatches(harness.pg, runs)).toEqual([]);
     const m = await writer.metrics();
     expect(m.eventsWritten).toBe(events.length);
     // About 500 kB of events at 16 kB a batch (unbounded, one read would have taken all 100 in one batch).
     expect(m.batchesWritten).toBeGreaterThanOrEqual(big / 2);
     expect(m.deadLettered).toBe(0);
-    const stored = await harness.pg.query<{ n: string }>("select count(*) as n from public.run_events where type = 'NODE_SUCCEEDED' and length(output->>'image') = $1", [BIG_OUTPUT.length]);
+    const stored = await harness.pg.query<{ n: string }>(
+      "select count(*) as n from public.run_events where type = 'NODE_SUCCEEDED' and length(output->>'image') = $1",
+      [BIG_OUTPUT.length],
+    );
     expect(Number(stored.rows[0]?.n)).toBe(big);
   });
 });

@@ -31,7 +31,12 @@ describe('writer killed mid-batch', () => {
     await appendEvents(harness.redis, stream, events.slice(0, 5000));
 
     // Kill the first writer at a moment it holds entries it read and has not acknowledged.
-    const held = await waitFor(() => pendingIdsOf(harness.redis, harness.keys, doomed.consumer), (ids) => ids.length > 0, 10_000, 1);
+    const held = await waitFor(
+      () => pendingIdsOf(harness.redis, harness.keys, doomed.consumer),
+      (ids) => ids.length > 0,
+      10_000,
+      1,
+    );
     doomed.child.process.kill('SIGKILL');
     await doomed.child.exited;
     const orphaned = await pendingIdsOf(harness.redis, harness.keys, doomed.consumer);
@@ -41,9 +46,20 @@ describe('writer killed mid-batch', () => {
     // The runs go on after the kill.
     await appendEvents(harness.redis, stream, events.slice(5000));
 
-    expect(await waitFor(() => eventRowCount(harness.pg), (n) => n === 8000, 30_000)).toBe(8000);
+    expect(
+      await waitFor(
+        () => eventRowCount(harness.pg),
+        (n) => n === 8000,
+        30_000,
+      ),
+    ).toBe(8000);
     expect(await storedMismatches(harness.pg, runs)).toEqual([]);
-    expect(await waitFor(() => streamBacklog(harness.redis, harness.keys), (b) => b.length === 0 && b.pending === 0)).toEqual({ length: 0, pending: 0 });
+    expect(
+      await waitFor(
+        () => streamBacklog(harness.redis, harness.keys),
+        (b) => b.length === 0 && b.pending === 0,
+      ),
+    ).toEqual({ length: 0, pending: 0 });
     expect(await pendingIdsOf(harness.redis, harness.keys, doomed.consumer)).toEqual([]);
     const m = await survivor.metrics();
     // The survivor took over every entry the dead writer held.

@@ -42,7 +42,13 @@ describe('writer through a PostgREST outage', () => {
     const stream = harness.keys.eventStream();
 
     await appendEvents(harness.redis, stream, events.slice(0, 3000));
-    expect(await waitFor(() => eventRowCount(harness.pg), (n) => n === 3000, 20_000)).toBe(3000);
+    expect(
+      await waitFor(
+        () => eventRowCount(harness.pg),
+        (n) => n === 3000,
+        20_000,
+      ),
+    ).toBe(3000);
 
     await harness.stopPostgrest();
     const downSince = Date.now();
@@ -72,13 +78,30 @@ describe('writer through a PostgREST outage', () => {
     await sleep(Math.max(0, 10_000 - (Date.now() - downSince)));
     await harness.startPostgrest();
 
-    const stored = await waitFor(() => eventRowCount(harness.pg), (n) => n === 10_000, 30_000);
+    const stored = await waitFor(
+      () => eventRowCount(harness.pg),
+      (n) => n === 10_000,
+      30_000,
+    );
     expect(stored).toBe(10_000);
     expect(await storedMismatches(harness.pg, runs)).toEqual([]);
-    expect(await waitFor(() => streamBacklog(harness.redis, harness.keys), (b) => b.length === 0 && b.pending === 0)).toEqual({ length: 0, pending: 0 });
+    expect(
+      await waitFor(
+        () => streamBacklog(harness.redis, harness.keys),
+        (b) => b.length === 0 && b.pending === 0,
+      ),
+    ).toEqual({ length: 0, pending: 0 });
     expect(await harness.redis.xlen(harness.keys.deadLetterStream())).toBe(0);
-    const after = await Promise.all(writers.map((w) => waitFor(() => w.metrics(), (m) => !m.backpressure && m.streamLength === 0)));
-    for (const m of after) expect(m).toMatchObject({ backpressure: false, streamLength: 0, pending: 0, lagMs: 0, deadLettered: 0, claimed: 0 });
+    const after = await Promise.all(
+      writers.map((w) =>
+        waitFor(
+          () => w.metrics(),
+          (m) => !m.backpressure && m.streamLength === 0,
+        ),
+      ),
+    );
+    for (const m of after)
+      expect(m).toMatchObject({ backpressure: false, streamLength: 0, pending: 0, lagMs: 0, deadLettered: 0, claimed: 0 });
     expect(after[0]!.eventsWritten + after[1]!.eventsWritten).toBe(10_000);
     expect(writer.lines.some((l) => l.includes('backpressure over'))).toBe(true);
     expect(other.lines.some((l) => l.includes('batch write failed; retrying'))).toBe(true);

@@ -48,28 +48,70 @@ describe('writer with poison events', () => {
     const good = interleave(runs, 21);
     const victim = runs[0]!;
     const at = new Date().toISOString();
-    const notAUuid: RunEvent = { type: RunEventType.RunStarted, runId: 'run-that-is-not-a-uuid', tenantId: 'default', seq: 2, at };
+    const notAUuid: RunEvent = {
+      type: RunEventType.RunStarted,
+      runId: 'run-that-is-not-a-uuid',
+      tenantId: 'default',
+      seq: 2,
+      at,
+    };
     // Same run as good events in its batch: the run patch overflows an integer column.
-    const seqOverflow: RunEvent = { type: RunEventType.NodeProgress, runId: victim.runId, tenantId: 'default', seq: 3_000_000_000, at, nodeId: 'detect', attempt: 1, progress: 0.5 };
+    const seqOverflow: RunEvent = {
+      type: RunEventType.NodeProgress,
+      runId: victim.runId,
+      tenantId: 'default',
+      seq: 3_000_000_000,
+      at,
+      nodeId: 'detect',
+      attempt: 1,
+      progress: 0.5,
+    };
     // Passes parseRunEvent, but its node list holds no node.
-    const badNodes = { type: RunEventType.RunQueued, runId: randomUUID(), tenantId: 'default', seq: 1, at, data: { workflowId: randomUUID(), workflowVersion: 1, inputs: {}, priority: 0, nodes: [null] } } as unknown as RunEvent;
+    const badNodes = {
+      type: RunEventType.RunQueued,
+      runId: randomUUID(),
+      tenantId: 'default',
+      seq: 1,
+      at,
+      data: { workflowId: randomUUID(), workflowVersion: 1, inputs: {}, priority: 0, nodes: [null] },
+    } as unknown as RunEvent;
     const stream = harness.keys.eventStream();
 
     const before = await appendEvents(harness.redis, stream, good.slice(0, 400));
-    const [noField, badJson] = await appendRaw(harness.redis, stream, [['x', 'y'], ['e', '{"seq":1,"type":']]);
+    const [noField, badJson] = await appendRaw(harness.redis, stream, [
+      ['x', 'y'],
+      ['e', '{"seq":1,"type":'],
+    ]);
     const [idUuid, idOverflow, idNodes] = await appendEvents(harness.redis, stream, [notAUuid, seqOverflow, badNodes]);
     const after = await appendEvents(harness.redis, stream, good.slice(400));
     expect(before.length + after.length).toBe(800);
 
     // Every good event is stored while the suspects still wait for their next try.
-    expect(await waitFor(() => eventRowCount(harness.pg), (n) => n === 800, 20_000)).toBe(800);
+    expect(
+      await waitFor(
+        () => eventRowCount(harness.pg),
+        (n) => n === 800,
+        20_000,
+      ),
+    ).toBe(800);
     expect(await storedMismatches(harness.pg, runs)).toEqual([]);
     const early = await deadLetters(harness);
     expect(early.map((d) => d[DeadLetterField.Id]).sort()).toEqual([noField, badJson].sort());
-    expect((await waitFor(() => writer!.metrics(), (m) => m.suspects === 3)).suspects).toBe(3);
+    expect(
+      (
+        await waitFor(
+          () => writer!.metrics(),
+          (m) => m.suspects === 3,
+        )
+      ).suspects,
+    ).toBe(3);
     expect((await deadLetters(harness)).length).toBe(2);
 
-    const letters = await waitFor(() => deadLetters(harness), (d) => d.length === 5, 30_000);
+    const letters = await waitFor(
+      () => deadLetters(harness),
+      (d) => d.length === 5,
+      30_000,
+    );
     const { Id, Reason, Attempts, Event } = DeadLetterField;
     const byId = new Map(letters.map((d) => [d[Id], d]));
     expect(byId.get(noField!)).toMatchObject({ [Reason]: 'entry has no "e" field', [Attempts]: '1', [Event]: '' });
@@ -80,7 +122,12 @@ describe('writer with poison events', () => {
     expect(byId.get(idOverflow!)?.[Reason]).toMatch(/out of range/);
     expect(byId.get(idNodes!)?.[Reason]).toMatch(/cannot fold/);
 
-    expect(await waitFor(() => streamBacklog(harness.redis, harness.keys), (b) => b.length === 0 && b.pending === 0)).toEqual({ length: 0, pending: 0 });
+    expect(
+      await waitFor(
+        () => streamBacklog(harness.redis, harness.keys),
+        (b) => b.length === 0 && b.pending === 0,
+      ),
+    ).toEqual({ length: 0, pending: 0 });
     expect(await eventRowCount(harness.pg)).toBe(800);
     const m = await writer!.metrics();
     expect(m).toMatchObject({ deadLettered: 5, suspects: 0, eventsWritten: 800 });

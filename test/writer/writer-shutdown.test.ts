@@ -33,7 +33,12 @@ describe('writer on SIGTERM', () => {
     const writer = await start('writer-a', holdBatch);
     await appendEvents(harness.redis, harness.keys.eventStream(), interleave(runs, 2));
     // Read into the writer's batch, not written yet.
-    expect(await waitFor(() => pendingIdsOf(harness.redis, harness.keys, writer.consumer), (ids) => ids.length === 300)).toHaveLength(300);
+    expect(
+      await waitFor(
+        () => pendingIdsOf(harness.redis, harness.keys, writer.consumer),
+        (ids) => ids.length === 300,
+      ),
+    ).toHaveLength(300);
     expect(await eventRowCount(harness.pg)).toBe(0);
 
     writer.child.process.kill('SIGTERM');
@@ -48,7 +53,12 @@ describe('writer on SIGTERM', () => {
     const runs = syntheticRuns(4, 50);
     const writer = await start('writer-b', holdBatch);
     await appendEvents(harness.redis, harness.keys.eventStream(), interleave(runs, 4));
-    expect(await waitFor(() => pendingIdsOf(harness.redis, harness.keys, writer.consumer), (ids) => ids.length === 200)).toHaveLength(200);
+    expect(
+      await waitFor(
+        () => pendingIdsOf(harness.redis, harness.keys, writer.consumer),
+        (ids) => ids.length === 200,
+      ),
+    ).toHaveLength(200);
 
     await harness.stopPostgrest();
     writer.child.process.kill('SIGTERM');
@@ -60,8 +70,18 @@ describe('writer on SIGTERM', () => {
 
     await harness.startPostgrest();
     await start('writer-c', { WRITER_CLAIM_IDLE_MS: '200' });
-    expect(await waitFor(() => eventRowCount(harness.pg), (n) => n === 200)).toBe(200);
+    expect(
+      await waitFor(
+        () => eventRowCount(harness.pg),
+        (n) => n === 200,
+      ),
+    ).toBe(200);
     expect(await storedMismatches(harness.pg, runs)).toEqual([]);
-    expect(await waitFor(() => streamBacklog(harness.redis, harness.keys), (b) => b.length === 0 && b.pending === 0)).toEqual({ length: 0, pending: 0 });
+    expect(
+      await waitFor(
+        () => streamBacklog(harness.redis, harness.keys),
+        (b) => b.length === 0 && b.pending === 0,
+      ),
+    ).toEqual({ length: 0, pending: 0 });
   });
 });

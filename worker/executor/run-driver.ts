@@ -258,7 +258,11 @@ export class RunDriver {
     this.startedAtMs = Date.parse(at);
     void this.queueWrite({
       expect: [RunStatus.Queued],
-      run: { [RunField.Status]: RunStatus.Running, [RunField.StartedAt]: this.run.startedAt ?? at, [RunField.ExecutionStartedAt]: at },
+      run: {
+        [RunField.Status]: RunStatus.Running,
+        [RunField.StartedAt]: this.run.startedAt ?? at,
+        [RunField.ExecutionStartedAt]: at,
+      },
       event: { type: RunEventType.RunStarted, ...this.base() },
     });
   }
@@ -285,7 +289,9 @@ export class RunDriver {
       // Job ids waiting to be written go first in this step, before any result of their nodes.
       this.flushStarts(true);
       this.recordSettled();
-      const decision = planRun(this.def, this.runtimeState(), this.deps.clock.now(), { maxParallelNodes: this.deps.options.maxParallelNodes });
+      const decision = planRun(this.def, this.runtimeState(), this.deps.clock.now(), {
+        maxParallelNodes: this.deps.options.maxParallelNodes,
+      });
       if (decision.outcome) {
         await this.finish(decision.outcome);
         return ExecutionEnd.Finished;
@@ -300,7 +306,12 @@ export class RunDriver {
       }
       await this.flush();
       if (decision.skip.length > 0 || this.resync) continue;
-      if (this.inflight.size === 0 && decision.start.length === 0 && decision.wakeAtMs === undefined && this.settled.length === 0) {
+      if (
+        this.inflight.size === 0 &&
+        decision.start.length === 0 &&
+        decision.wakeAtMs === undefined &&
+        this.settled.length === 0
+      ) {
         // Nothing runs and nothing will: a scheduler bug, never expected. Fail loudly rather than hang.
         await this.finish({
           status: RunStatus.Failed,
@@ -346,7 +357,17 @@ export class RunDriver {
       nodeId: id,
       expect: [NodeStatus.Pending, NodeStatus.Retrying],
       expectRun: [RunStatus.Running],
-      nodes: [[id, { [NodeField.Status]: NodeStatus.Queued, [NodeField.Attempt]: attempt, [NodeField.NotBefore]: null, [NodeField.JobId]: null }]],
+      nodes: [
+        [
+          id,
+          {
+            [NodeField.Status]: NodeStatus.Queued,
+            [NodeField.Attempt]: attempt,
+            [NodeField.NotBefore]: null,
+            [NodeField.JobId]: null,
+          },
+        ],
+      ],
       event: { type: RunEventType.NodeQueued, nodeId: id, attempt, ...this.base() },
     });
   }
@@ -503,7 +524,16 @@ export class RunDriver {
       expect: [NodeStatus.Running],
       expectRun: [RunStatus.Running],
       nodes: [
-        [id, { [NodeField.Status]: NodeStatus.Succeeded, [NodeField.Output]: output, [NodeField.Error]: null, [NodeField.Progress]: 1, [NodeField.FinishedAt]: this.nowIso() }],
+        [
+          id,
+          {
+            [NodeField.Status]: NodeStatus.Succeeded,
+            [NodeField.Output]: output,
+            [NodeField.Error]: null,
+            [NodeField.Progress]: 1,
+            [NodeField.FinishedAt]: this.nowIso(),
+          },
+        ],
       ],
       event: { type: RunEventType.NodeSucceeded, nodeId: id, attempt, output, ...this.base() },
     });
@@ -525,8 +555,25 @@ export class RunDriver {
         nodeId: id,
         expect: [NodeStatus.Running, NodeStatus.Queued],
         expectRun: [RunStatus.Running],
-        nodes: [[id, { [NodeField.Status]: NodeStatus.Retrying, [NodeField.NotBefore]: notBefore, [NodeField.Error]: error, [NodeField.JobId]: null }]],
-        event: { type: RunEventType.NodeRetrying, nodeId: id, attempt, error, data: { delayMs: decision.delayMs }, ...this.base() },
+        nodes: [
+          [
+            id,
+            {
+              [NodeField.Status]: NodeStatus.Retrying,
+              [NodeField.NotBefore]: notBefore,
+              [NodeField.Error]: error,
+              [NodeField.JobId]: null,
+            },
+          ],
+        ],
+        event: {
+          type: RunEventType.NodeRetrying,
+          nodeId: id,
+          attempt,
+          error,
+          data: { delayMs: decision.delayMs },
+          ...this.base(),
+        },
       });
       return;
     }
@@ -575,7 +622,12 @@ export class RunDriver {
       case RunStatus.Succeeded:
         return {
           ...common,
-          run: { [RunField.Status]: RunStatus.Succeeded, [RunField.Outputs]: outcome.output, [RunField.Error]: null, [RunField.FinishedAt]: at },
+          run: {
+            [RunField.Status]: RunStatus.Succeeded,
+            [RunField.Outputs]: outcome.output,
+            [RunField.Error]: null,
+            [RunField.FinishedAt]: at,
+          },
           event: { type: RunEventType.RunSucceeded, output: outcome.output, ...this.base() },
         };
       case RunStatus.Failed:

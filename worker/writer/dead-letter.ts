@@ -44,11 +44,18 @@ export enum DeadLetterField {
 }
 
 /** Moves entries to the dead-letter stream; returns how many were moved (the rest were settled elsewhere). */
-export async function moveToDeadLetters(redis: Redis, keys: RedisKeys, group: string, letters: readonly DeadLetter[]): Promise<number> {
+export async function moveToDeadLetters(
+  redis: Redis,
+  keys: RedisKeys,
+  group: string,
+  letters: readonly DeadLetter[],
+): Promise<number> {
   if (letters.length === 0) return 0;
   const commands = redis as unknown as Record<string, unknown>;
   if (typeof commands[COMMAND] !== 'function') redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: DEAD_LETTER_LUA });
-  const pipeline = redis.pipeline() as unknown as Record<string, (...args: Array<string | number>) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+  const pipeline = redis.pipeline() as unknown as Record<string, (...args: Array<string | number>) => unknown> & {
+    exec(): Promise<Array<[Error | null, unknown]> | null>;
+  };
   for (const { entry, reason, attempts } of letters) {
     pipeline[COMMAND]!(keys.eventStream(), keys.deadLetterStream(), group, entry.id, reason, attempts, entry.text);
   }

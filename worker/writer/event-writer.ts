@@ -100,7 +100,12 @@ export class EventWriter {
     private readonly clock: Clock = systemClock,
   ) {
     this.quarantine = new PoisonQuarantine(
-      { maxAttempts: options.maxAttempts, retryInitialMs: options.retryInitialMs, retryMaxMs: options.retryMaxMs, capacity: options.maxBatchSize },
+      {
+        maxAttempts: options.maxAttempts,
+        retryInitialMs: options.retryInitialMs,
+        retryMaxMs: options.retryMaxMs,
+        capacity: options.maxBatchSize,
+      },
       clock,
     );
   }
@@ -233,7 +238,18 @@ export class EventWriter {
     const reply = (
       blockMs === undefined
         ? await connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
-        : await connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'BLOCK', Math.max(1, Math.floor(blockMs)), 'STREAMS', stream, '>')
+        : await connection.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'BLOCK',
+            Math.max(1, Math.floor(blockMs)),
+            'STREAMS',
+            stream,
+            '>',
+          )
     ) as Array<[string, RawStreamEntry[]]> | null;
     return (reply?.[0]?.[1] ?? []).map(toStreamEntry);
   }
@@ -269,7 +285,8 @@ export class EventWriter {
   /** Stores a batch, however long the database is away; returns when every entry is settled or the writer stops. */
   private async settle(entries: StreamEntry[]): Promise<void> {
     const unreadable = entries.filter((e) => e.event === undefined);
-    if (unreadable.length > 0) await this.deadLetter(unreadable.map((entry) => ({ entry, reason: entry.problem ?? 'unreadable', attempts: 1 })));
+    if (unreadable.length > 0)
+      await this.deadLetter(unreadable.map((entry) => ({ entry, reason: entry.problem ?? 'unreadable', attempts: 1 })));
     let left = entries.filter((e) => e.event !== undefined);
     let delayMs = this.options.retryInitialMs;
     while (left.length > 0) {
@@ -278,13 +295,18 @@ export class EventWriter {
       left = result.left;
       if (left.length === 0) return;
       if (lastTry) {
-        this.log.warn({ batch: left.length, reason: result.reason }, 'stopping with a batch the database did not take; it stays in the stream for the next writer');
+        this.log.warn(
+          { batch: left.length, reason: result.reason },
+          'stopping with a batch the database did not take; it stays in the stream for the next writer',
+        );
         return;
       }
       // The database (or PostgREST) is away or overloaded: keep the batch, read nothing more, wait
       // and try again. Keep the claim on the entries fresh so no other writer takes them over.
       this.log.warn({ batch: left.length, retryInMs: delayMs, reason: result.reason }, 'batch write failed; retrying');
-      await this.touch(left.map((e) => e.id)).catch((err: unknown) => this.log.warn({ err }, 'could not renew the claim on a batch'));
+      await this.touch(left.map((e) => e.id)).catch((err: unknown) =>
+        this.log.warn({ err }, 'could not renew the claim on a batch'),
+      );
       await this.inspect().catch((err: unknown) => this.log.warn({ err }, 'could not inspect the stream'));
       await this.pause(delayMs);
       delayMs = Math.min(delayMs * 2, this.options.retryMaxMs);
@@ -363,7 +385,12 @@ export class EventWriter {
     if (ids.length === 0) return;
     const stream = this.keys.eventStream();
     // Deleting stored entries keeps the stream as long as the backlog, not the history.
-    const replies = (await this.redis.multi().xack(stream, this.options.group, ...ids).xdel(stream, ...ids).exec()) ?? [];
+    const replies =
+      (await this.redis
+        .multi()
+        .xack(stream, this.options.group, ...ids)
+        .xdel(stream, ...ids)
+        .exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
   }
 
@@ -397,9 +424,18 @@ export class EventWriter {
         'backpressure: the event stream is past its limit, writers are behind (nothing is dropped)',
       );
     } else if (!over && this.stats.backpressure) {
-      this.log.info({ length: backlog.length, lagMs: backlog.lagMs }, 'backpressure over: the event stream is back under its limit');
+      this.log.info(
+        { length: backlog.length, lagMs: backlog.lagMs },
+        'backpressure over: the event stream is back under its limit',
+      );
     }
-    Object.assign(this.stats, { streamLength: backlog.length, pending: backlog.pending, lagMs: backlog.lagMs, backpressure: over, inspectedAt: now });
+    Object.assign(this.stats, {
+      streamLength: backlog.length,
+      pending: backlog.pending,
+      lagMs: backlog.lagMs,
+      backpressure: over,
+      inspectedAt: now,
+    });
   }
 
   /** Waits, but not past stop(). */

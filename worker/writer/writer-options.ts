@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { compileRedisOptions, compileSupabaseOptions, type RedisOptions, type SupabaseOptions } from '../../src/config/common-options';
+import {
+  compileRedisOptions,
+  compileSupabaseOptions,
+  type RedisOptions,
+  type SupabaseOptions,
+} from '../../src/config/common-options';
 import { envInt, parseEnv, type Env } from '../../src/config/env';
 
 export interface WriterOptions {

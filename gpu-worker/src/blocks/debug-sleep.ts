@@ -12,13 +12,16 @@ const PROGRESS_STEP_MIN_MS = 250;
  */
 export const debugSleep: BlockHandler<DebugSleepConfig> = async (_inputs, config, ctx) => {
   if (ctx.attempt <= config.failTimes) {
-    throw new RetryableNodeError(NodeErrorCode.BlockFailed, `debug.sleep fails attempt ${ctx.attempt} of the first ${config.failTimes}`);
+    throw new RetryableNodeError(
+      NodeErrorCode.BlockFailed,
+      `debug.sleep fails attempt ${ctx.attempt} of the first ${config.failTimes}`,
+    );
   }
   const started = performance.now();
   // Long sleeps report progress along the way (so clients see NODE_PROGRESS for them), in steps of
   // a tenth, but no more often than every PROGRESS_STEP_MIN_MS.
   const step = config.ms >= 2 * PROGRESS_STEP_MIN_MS ? Math.max(PROGRESS_STEP_MIN_MS, config.ms / 10) : config.ms;
-  for (let slept = 0; slept < config.ms; ) {
+  for (let slept = 0; slept < config.ms;) {
     const next = Math.min(step, config.ms - slept);
     await sleep(next, undefined, { signal: ctx.signal });
     slept += next;

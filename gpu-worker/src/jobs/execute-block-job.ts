@@ -5,15 +5,20 @@ import { NodeErrorCode, NonRetryableNodeError, toNodeExecutionError } from '../.
 import type { BlockJobInput, BlockJobOutput, RunpodErrorPayload } from '../../../src/runpod/protocol';
 import { isRecord } from '../../../src/core/is-record';
 
-
 /** Checks a job's `input` and reads it as a block execution; bad input is a non-retryable error. */
 export function parseBlockJobInput(input: unknown): BlockJobInput {
-  if (!isRecord(input)) throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, 'input must be an object {block, config, inputs}');
-  if (typeof input.block !== 'string') throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, 'input.block must be a block type');
+  if (!isRecord(input))
+    throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, 'input must be an object {block, config, inputs}');
+  if (typeof input.block !== 'string')
+    throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, 'input.block must be a block type');
   if (input.inputs !== undefined && !isRecord(input.inputs)) {
     throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, 'input.inputs must be an object');
   }
-  const job: BlockJobInput = { block: input.block, config: input.config ?? {}, inputs: (input.inputs as Record<string, unknown>) ?? {} };
+  const job: BlockJobInput = {
+    block: input.block,
+    config: input.config ?? {},
+    inputs: (input.inputs as Record<string, unknown>) ?? {},
+  };
   if (isRecord(input.meta)) job.meta = input.meta as BlockJobInput['meta'] & object;
   return job;
 }
@@ -29,10 +34,14 @@ export async function executeBlockJob(
 ): Promise<BlockJobOutput> {
   const handler = handlers.get(job.block);
   const spec = getBlockSpec(job.block);
-  if (!handler || !spec) throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, `this worker does not run block "${job.block}"`);
+  if (!handler || !spec)
+    throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, `this worker does not run block "${job.block}"`);
   const config = spec.config.safeParse(job.config ?? {});
   if (!config.success) {
-    throw new NonRetryableNodeError(NodeErrorCode.InvalidInput, `invalid config for ${job.block}: ${config.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new NonRetryableNodeError(
+      NodeErrorCode.InvalidInput,
+      `invalid config for ${job.block}: ${config.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   for (const port of spec.inputs) {
     if (port.required && job.inputs[port.name] === undefined) {

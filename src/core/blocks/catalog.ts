@@ -42,9 +42,12 @@ export const imageCropConfig = z.strictObject({
   format: z.enum(['png', 'jpeg', 'webp']).default('png'),
 });
 export const imageAnnotateConfig = z.strictObject({
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#ff3b30'),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .default('#ff3b30'),
   lineWidth: z.number().int().min(1).max(50).default(3),
-  labels: z.boolean().default(true).describe('Draw each detection\'s label and score.'),
+  labels: z.boolean().default(true).describe("Draw each detection's label and score."),
   format: z.enum(['png', 'jpeg', 'webp']).default('png'),
 });
 export const detectionsFilterConfig = z.strictObject({
@@ -110,11 +113,7 @@ const specs: readonly BlockSpec[] = [
     type: BlockType.ImageAnnotate,
     description: 'Draws boxes (and detection labels) on the image.',
     runtime: BlockRuntime.Cpu,
-    inputs: [
-      port('image', PortKind.Image),
-      port('detections', PortKind.Detections, false),
-      port('boxes', PortKind.Boxes, false),
-    ],
+    inputs: [port('image', PortKind.Image), port('detections', PortKind.Detections, false), port('boxes', PortKind.Boxes, false)],
     outputs: [port('image', PortKind.Image)],
     config: imageAnnotateConfig,
   },
@@ -128,8 +127,7 @@ const specs: readonly BlockSpec[] = [
   },
   {
     type: BlockType.DebugSleep,
-    description:
-      'For tests and benchmarks: waits config.ms, failing its first config.failTimes attempts with a retryable error.',
+    description: 'For tests and benchmarks: waits config.ms, failing its first config.failTimes attempts with a retryable error.',
     runtime: BlockRuntime.Gpu,
     inputs: [port('after', PortKind.Any, false, 'Only orders the node after another.')],
     outputs: [port('sleptMs', PortKind.Number), port('attempt', PortKind.Number)],

@@ -352,12 +352,7 @@ function compileNode(
   };
 }
 
-function compileOutputs(
-  v: unknown,
-  index: NodeIndex,
-  inputs: ReadonlyMap<string, PortKind>,
-  fail: Fail,
-): Map<string, Selector> {
+function compileOutputs(v: unknown, index: NodeIndex, inputs: ReadonlyMap<string, PortKind>, fail: Fail): Map<string, Selector> {
   const outputs = new Map<string, Selector>();
   if (v === undefined) return outputs;
   if (!isRecord(v)) {

@@ -8,8 +8,7 @@ export enum SelectorSource {
 }
 
 export type Selector =
-  | { source: SelectorSource.Input; input: string }
-  | { source: SelectorSource.Node; nodeId: string; port: string };
+  { source: SelectorSource.Input; input: string } | { source: SelectorSource.Node; nodeId: string; port: string };
 
 const NAME = '[A-Za-z_][A-Za-z0-9_-]{0,63}';
 const INPUT_SELECTOR = new RegExp(`^\\$inputs\\.(${NAME})$`);
@@ -26,9 +25,7 @@ export function parseSelector(text: unknown): Selector | undefined {
 }
 
 export function formatSelector(selector: Selector): string {
-  return selector.source === SelectorSource.Input
-    ? `$inputs.${selector.input}`
-    : `$nodes.${selector.nodeId}.${selector.port}`;
+  return selector.source === SelectorSource.Input ? `$inputs.${selector.input}` : `$nodes.${selector.nodeId}.${selector.port}`;
 }
 
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;

@@ -17,9 +17,13 @@ export async function storedMismatches(pg: Client, runs: readonly SyntheticRun[]
   const events = await pg.query<{ run_id: string; n: string; distinct_seqs: string; min: number; max: number }>(
     'select run_id, count(*) as n, count(distinct seq) as distinct_seqs, min(seq) as min, max(seq) as max from public.run_events group by run_id',
   );
-  const runRows = await pg.query<{ id: string; status: string; status_seq: number; workflow_id: string | null; finished_at: Date | null }>(
-    'select id, status, status_seq, workflow_id, finished_at from public.runs',
-  );
+  const runRows = await pg.query<{
+    id: string;
+    status: string;
+    status_seq: number;
+    workflow_id: string | null;
+    finished_at: Date | null;
+  }>('select id, status, status_seq, workflow_id, finished_at from public.runs');
   const nodeRows = await pg.query<{ run_id: string; node_id: string; status: string; attempts: number; block: string | null }>(
     'select run_id, node_id, status, attempts, block from public.run_nodes',
   );
@@ -32,16 +36,22 @@ export async function storedMismatches(pg: Client, runs: readonly SyntheticRun[]
     const n = run.events.length;
     const e = eventsByRun.get(run.runId);
     if (!e || Number(e.n) !== n || Number(e.distinct_seqs) !== n || e.min !== 1 || e.max !== n) {
-      problems.push(`run ${run.runId}: events ${e ? `${e.n} rows, seq ${e.min}..${e.max}` : 'none'}, expected ${n} rows, seq 1..${n}`);
+      problems.push(
+        `run ${run.runId}: events ${e ? `${e.n} rows, seq ${e.min}..${e.max}` : 'none'}, expected ${n} rows, seq 1..${n}`,
+      );
     }
     const r = runsById.get(run.runId);
     if (!r || r.status !== run.finalStatus || r.status_seq !== n || r.workflow_id === null || r.finished_at === null) {
-      problems.push(`run ${run.runId}: ${r ? `${r.status} at seq ${r.status_seq}` : 'no row'}, expected ${run.finalStatus} at seq ${n}`);
+      problems.push(
+        `run ${run.runId}: ${r ? `${r.status} at seq ${r.status_seq}` : 'no row'}, expected ${run.finalStatus} at seq ${n}`,
+      );
     }
     for (const [nodeId, want] of run.finalNodes) {
       const node = nodesByKey.get(`${run.runId}/${nodeId}`);
       if (!node || node.status !== want.status || node.attempts !== want.attempts || node.block === null) {
-        problems.push(`node ${run.runId}/${nodeId}: ${node ? `${node.status} after ${node.attempts}` : 'no row'}, expected ${want.status} after ${want.attempts}`);
+        problems.push(
+          `node ${run.runId}/${nodeId}: ${node ? `${node.status} after ${node.attempts}` : 'no row'}, expected ${want.status} after ${want.attempts}`,
+        );
       }
     }
   }
@@ -49,7 +59,11 @@ export async function storedMismatches(pg: Client, runs: readonly SyntheticRun[]
 }
 
 /** Entries not yet stored, and entries read but not acknowledged by any writer. */
-export async function streamBacklog(redis: Redis, keys: RedisKeys, group = 'writers'): Promise<{ length: number; pending: number }> {
+export async function streamBacklog(
+  redis: Redis,
+  keys: RedisKeys,
+  group = 'writers',
+): Promise<{ length: number; pending: number }> {
   const length = await redis.xlen(keys.eventStream());
   const summary = (await redis.xpending(keys.eventStream(), group)) as [number, ...unknown[]];
   return { length, pending: Number(summary[0] ?? 0) };
@@ -57,6 +71,8 @@ export async function streamBacklog(redis: Redis, keys: RedisKeys, group = 'writ
 
 /** Ids a consumer holds (read, not acknowledged). */
 export async function pendingIdsOf(redis: Redis, keys: RedisKeys, consumer: string, group = 'writers'): Promise<string[]> {
-  const rows = (await redis.xpending(keys.eventStream(), group, '-', '+', 100_000, consumer)) as Array<[string, string, number, number]>;
+  const rows = (await redis.xpending(keys.eventStream(), group, '-', '+', 100_000, consumer)) as Array<
+    [string, string, number, number]
+  >;
   return rows.map((r) => r[0]);
 }

@@ -17,7 +17,11 @@ export interface WriterProcess {
   metrics(): Promise<WriterMetrics>;
 }
 
-export async function spawnWriter(harness: WriterHarness, consumer: string, env: Record<string, string> = {}): Promise<WriterProcess> {
+export async function spawnWriter(
+  harness: WriterHarness,
+  consumer: string,
+  env: Record<string, string> = {},
+): Promise<WriterProcess> {
   const entry = join(projectRoot(), 'dist', 'worker', 'writer', 'main.js');
   if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` first');
   const port = await freePort();
