@@ -18,7 +18,7 @@ import {
 import { ModelCache, type ModelMetrics } from './model-cache';
 import { MODEL_IDS, ModelId } from './model-id';
 import { modelDefinitions, type ModelRegistry } from './model-registry';
-import { runNanodet, type NanodetOutputs } from './objects/nanodet';
+import type { NanodetOutputs } from './objects/nanodet';
 import { runDetectionBatch, type DetectionInput } from './ocr/text-detector';
 import { runDirectionBatch, type DirectionProbabilities } from './ocr/text-direction';
 import { runRecognitionBatch, type RecognitionInput } from './ocr/text-recognizer';
@@ -105,7 +105,7 @@ export function createModelBlockHandlers(options: ModelBlockOptions = {}): Model
     ),
     [ModelId.ObjectDetector]: new DynamicBatcher(
       withModel(ModelId.ObjectDetector, (model, items: readonly Float32Array[]) =>
-        Promise.all(items.map((item) => runNanodet(model, item))),
+        Promise.all(items.map((item) => model.run(item))),
       ),
       batchingOf(ModelId.ObjectDetector),
     ),

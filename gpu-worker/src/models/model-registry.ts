@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs';
 import { ResolvedDevice } from './device';
 import type { ModelDefinitions } from './model-cache';
 import type { ModelFiles } from './model-files';
@@ -7,14 +6,15 @@ import { loadRecognitionDictionary } from './ocr/recognition-dictionary';
 import type { TextRecognizerModel } from './ocr/text-recognizer';
 import { loadOnnxModel, unloadOnnxModel, type OnnxModel } from './runtime/onnx-model';
 import type { OnnxRuntime } from './runtime/onnx-runtime';
-import { loadGraphModelFromFiles } from './runtime/tfjs-wasm';
+import { NanodetThread } from './objects/nanodet-thread';
 
 /** What each model id loads into. */
 export interface ModelRegistry {
   [ModelId.TextDetector]: OnnxModel;
   [ModelId.TextDirection]: OnnxModel;
   [ModelId.TextRecognizer]: TextRecognizerModel;
-  [ModelId.ObjectDetector]: tf.GraphModel;
+  /** NanoDet, on a worker thread of its own (TensorFlow.js wasm computes synchronously). */
+  [ModelId.ObjectDetector]: NanodetThread;
 }
 
 /** How to load and unload each model; `onLoaded` learns the device each one landed on. */
@@ -47,11 +47,11 @@ export function modelDefinitions(
     },
     [ModelId.ObjectDetector]: {
       load: async () => {
-        const { model, bytes } = await loadGraphModelFromFiles(files.objectDetector);
+        const model = await NanodetThread.start(files.objectDetector);
         onLoaded(ModelId.ObjectDetector, ResolvedDevice.Cpu);
-        return { model, bytes };
+        return { model, bytes: model.bytes };
       },
-      unload: async (model) => model.dispose(),
+      unload: (model) => model.dispose(),
     },
   };
 }
