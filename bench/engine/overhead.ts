@@ -1,4 +1,4 @@
-import { fmt, type BenchStack } from '../support/bench-stack';
+import { fmt, percentile, type BenchStack } from '../support/bench-stack';
 import { runToEndQuietly, runWallMs, sleep, type RunFinished } from './run-and-wait';
 
 const N = 100;
@@ -38,8 +38,7 @@ export async function benchOverhead(stack: BenchStack, finished: RunFinished): P
     for (let r = 1; r < warmUpRuns; r++) await runToEndQuietly(stack.client, finished, def);
     const walls: number[] = [];
     for (let r = 0; r < MEASURED_RUNS; r++) walls.push(runWallMs(await runToEndQuietly(stack.client, finished, def)));
-    walls.sort((a, b) => a - b);
-    const wall = walls[Math.floor(MEASURED_RUNS / 2)] as number;
+    const wall = percentile(walls, 50);
     const perNode = wall / N;
     ok &&= perNode < 2;
     console.log(`| ${name} | ${fmt(first / N, 2)} | ${fmt(wall, 0)} | ${fmt(perNode, 2)} | ${perNode < 2 ? 'met' : 'MISSED'} |`);

@@ -8,7 +8,7 @@ import { RunQueue } from '../../src/queue/run-queue';
 import { RedisKeys } from '../../src/redis/keys';
 import { createRedis } from '../../src/redis/redis-connection';
 import { RunStore } from '../../src/redis/run-store';
-import { BENCH_REDIS_URL, fmt, type BenchStack } from '../support/bench-stack';
+import { BENCH_REDIS_URL, fmt, percentile, type BenchStack } from '../support/bench-stack';
 import { sleep } from './run-and-wait';
 
 /** Runs (and raw jobs) per measured round. */
@@ -32,8 +32,6 @@ async function pool(total: number, inFlight: number, start: (i: number) => Promi
     }),
   );
 }
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 interface Measurer {
   /** Jobs (or runs) per second over `total`, from the first enqueue to the last completion. */
@@ -149,8 +147,8 @@ export async function benchThroughput(stack: BenchStack): Promise<boolean> {
     rawRates.push(await raw.measure(RUNS_PER_ROUND));
   }
   await raw.close();
-  const ours = median(oursRates);
-  const baseline = median(rawRates);
+  const ours = percentile(oursRates, 50);
+  const baseline = percentile(rawRates, 50);
   const ratio = ours / baseline;
   console.log(
     `\n## Throughput: 1-node runs (debug.sleep 0 ms), enqueue to RUN_SUCCEEDED; ${ROUNDS} alternating rounds of ${RUNS_PER_ROUND} each after ${WARM_UP} to warm up; medians`,

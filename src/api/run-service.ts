@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { BLOCK_CATALOG } from '../core/blocks';
 import type { Clock } from '../core/clock';
-import { compileDefinition, type CompiledDefinition, type DefinitionLimits } from '../core/definition';
+import { CompiledDefinitionCache, compileDefinition, type CompiledDefinition, type DefinitionLimits } from '../core/definition';
 import { BadUserInputError, ConflictError, NotFoundError } from '../core/errors';
 import { RunEventType } from '../core/events';
 import { validateRunInputs } from '../core/run-inputs';
@@ -36,35 +35,28 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  * BullMQ queue. Every state change is one atomic transition; the queue only says "drive this run".
  */
 export class RunService {
+  /** Workflow versions run lately, compiled once each (a version never changes). */
+  private readonly compiled: CompiledDefinitionCache;
+
   constructor(
     private readonly store: RunStore,
     private readonly queue: RunQueue,
     private readonly clock: Clock,
     private readonly options: RunServiceOptions,
-  ) {}
-
-  /**
-   * Compiled definitions of the workflow versions run lately. A version never changes once stored,
-   * so a workflow run again and again (the common case) is validated and compiled once.
-   */
-  private readonly compiled = new LRUCache<string, CompiledDefinition>({ max: 1000 });
+  ) {
+    this.compiled = new CompiledDefinitionCache(BLOCK_CATALOG, options.limits);
+  }
 
   compile(definition: unknown): CompiledDefinition {
     return compileDefinition(definition, BLOCK_CATALOG, this.options.limits);
   }
 
-  private compiledOf(workflow: WorkflowView): CompiledDefinition {
-    const key = `${workflow.id}@${workflow.version}`;
-    let def = this.compiled.get(key);
-    if (!def) {
-      def = this.compile(workflow.definition);
-      this.compiled.set(key, def);
-    }
-    return def;
-  }
-
   async runWorkflow(req: RunWorkflowRequest): Promise<RunView> {
-    const def = this.compiledOf(req.workflow);
+    const def = this.compiled.of({
+      workflowId: req.workflow.id,
+      workflowVersion: req.workflow.version,
+      definition: req.workflow.definition,
+    });
     const inputs = validateRunInputs(def, req.inputs);
     const key = req.idempotencyKey ?? undefined;
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {

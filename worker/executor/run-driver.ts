@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { BlockRuntime } from '../../src/core/blocks';
 import type { CompiledDefinition, CompiledNode } from '../../src/core/definition';
 import { NodeCancelledError, NodeErrorCode, type NodeExecutionError, type RunErrorInfo } from '../../src/core/errors';
-import { RunEventType } from '../../src/core/events';
 import {
   decideAfterFailure,
   planRun,
@@ -13,11 +12,24 @@ import {
   type RunRuntimeState,
 } from '../../src/core/scheduler';
 import { NodeStatus, RunStatus, isTerminalNodeStatus, isTerminalRunStatus } from '../../src/core/states';
-import { UnreachableCaseError } from '../../src/core/unreachable';
-import { NodeField, RunField, type StoredNode, type StoredRun } from '../../src/redis/run-state-codec';
+import type { StoredNode, StoredRun } from '../../src/redis/run-state-codec';
 import { TransitionRejection, type TransitionChange } from '../../src/redis/run-store';
 import { compiledDefinitionOf } from './compiled-definitions';
+import { PendingJobStarts, type PendingJobStart } from './pending-job-starts';
 import { AbandonedError, JobNotRecordedError, runNodeAttempt, type NodeAttemptResult } from './node-attempt';
+import {
+  nodeCancelled,
+  nodeFailed,
+  nodeProgress,
+  nodeQueued,
+  nodeSkipped,
+  nodeStarted,
+  nodeSucceeded,
+  nodeRetrying,
+  runEnded,
+  runStarted,
+  type TransitionContext,
+} from './run-transitions';
 import { ExecutionEnd, type RunExecutorDeps } from './executor-types';
 
 /** The abort reason once a driver is done; one instance, since building an Error (its stack) costs. */
@@ -32,14 +44,6 @@ interface Settled {
 
 interface LocalNode extends NodeRuntimeState {
   jobId: string | undefined;
-}
-
-/** A submitted RunPod job whose id (and the node's QUEUED -> RUNNING) is not written yet. */
-interface PendingStart {
-  attempt: number;
-  jobId: string;
-  /** When the job was accepted: the NODE_STARTED event's time, whenever it is written. */
-  at: string;
 }
 
 /**
@@ -58,8 +62,7 @@ export class RunDriver {
   private readonly stop = new AbortController();
   private readonly inflight = new Map<string, { attempt: number; controller: AbortController; done: Promise<void> }>();
   /** Job ids to record, written together within startRecordDelayMs (see recordJob). */
-  private readonly pendingStarts = new Map<string, PendingStart>();
-  private startTimer: NodeJS.Timeout | undefined;
+  private readonly pendingStarts: PendingJobStarts;
   private readonly settled: Settled[] = [];
   /** Transitions of the current step, sent together by flush(). */
   private readonly step: Array<{ change: TransitionChange; resolve: (applied: boolean) => void }> = [];
@@ -81,6 +84,7 @@ export class RunDriver {
     private readonly shutdown: AbortSignal,
   ) {
     this.log = deps.logger.child({ runId });
+    this.pendingStarts = new PendingJobStarts(deps.options.startRecordDelayMs, () => this.flushStarts(false));
   }
 
   async drive(): Promise<ExecutionEnd> {
@@ -199,8 +203,9 @@ export class RunDriver {
     return new Date(this.deps.clock.now()).toISOString();
   }
 
-  private base(): { runId: string; tenantId: string; at: string } {
-    return { runId: this.runId, tenantId: this.run.tenantId, at: this.nowIso() };
+  /** Who and when of a transition written now (or at `at`, when it happened earlier). */
+  private ctx(at: string = this.nowIso()): TransitionContext {
+    return { runId: this.runId, tenantId: this.run.tenantId, at };
   }
 
   // ---- transitions ---------------------------------------------------------------------------
@@ -254,17 +259,9 @@ export class RunDriver {
    * the step's node transitions are refused, and the reload that follows finds the run finished.
    */
   private startRun(): void {
-    const at = this.nowIso();
-    this.startedAtMs = Date.parse(at);
-    void this.queueWrite({
-      expect: [RunStatus.Queued],
-      run: {
-        [RunField.Status]: RunStatus.Running,
-        [RunField.StartedAt]: this.run.startedAt ?? at,
-        [RunField.ExecutionStartedAt]: at,
-      },
-      event: { type: RunEventType.RunStarted, ...this.base() },
-    });
+    const c = this.ctx();
+    this.startedAtMs = Date.parse(c.at);
+    void this.queueWrite(runStarted(c, this.run.startedAt));
   }
 
   /** Picks up what a previous executor left in flight. */
@@ -337,13 +334,7 @@ export class RunDriver {
 
   private skipNode(id: string): void {
     this.node(id).status = NodeStatus.Skipped;
-    void this.queueWrite({
-      nodeId: id,
-      expect: [NodeStatus.Pending],
-      expectRun: [RunStatus.Running],
-      nodes: [[id, { [NodeField.Status]: NodeStatus.Skipped, [NodeField.FinishedAt]: this.nowIso() }]],
-      event: { type: RunEventType.NodeSkipped, nodeId: id, ...this.base() },
-    });
+    void this.queueWrite(nodeSkipped(this.ctx(), id));
   }
 
   private queueNode(id: string): Promise<boolean> {
@@ -353,23 +344,7 @@ export class RunDriver {
     n.attempt = attempt;
     delete n.notBefore;
     n.jobId = undefined;
-    return this.queueWrite({
-      nodeId: id,
-      expect: [NodeStatus.Pending, NodeStatus.Retrying],
-      expectRun: [RunStatus.Running],
-      nodes: [
-        [
-          id,
-          {
-            [NodeField.Status]: NodeStatus.Queued,
-            [NodeField.Attempt]: attempt,
-            [NodeField.NotBefore]: null,
-            [NodeField.JobId]: null,
-          },
-        ],
-      ],
-      event: { type: RunEventType.NodeQueued, nodeId: id, attempt, ...this.base() },
-    });
+    return this.queueWrite(nodeQueued(this.ctx(), id, attempt));
   }
 
   /** Starts one attempt in the background; its result is queued for the loop to record. */
@@ -398,63 +373,35 @@ export class RunDriver {
 
   /** QUEUED -> RUNNING of a CPU node, awaited before the block runs. */
   private async markCpuStarted(id: string, attempt: number): Promise<boolean> {
-    const applied = await this.sendOne(this.startedTransition(id, attempt, undefined, this.nowIso()));
+    const applied = await this.sendOne(nodeStarted(this.ctx(), id, attempt, undefined));
     if (applied) this.node(id).status = NodeStatus.Running;
     return applied;
   }
 
-  private startedTransition(id: string, attempt: number, jobId: string | undefined, at: string): TransitionChange {
-    const base = { runId: this.runId, tenantId: this.run.tenantId, at };
-    return {
-      nodeId: id,
-      expect: [NodeStatus.Queued],
-      expectRun: [RunStatus.Running],
-      nodes: [[id, { [NodeField.Status]: NodeStatus.Running, [NodeField.JobId]: jobId, [NodeField.StartedAt]: at }]],
-      event:
-        jobId === undefined
-          ? { type: RunEventType.NodeStarted, nodeId: id, attempt, ...base }
-          : { type: RunEventType.NodeStarted, nodeId: id, attempt, data: { jobId }, ...base },
-    };
-  }
-
   /**
-   * A GPU node's job was accepted: QUEUED -> RUNNING with its job id, written with the run's next
-   * step or after startRecordDelayMs, whichever comes first. A fast job's start and result then
-   * share one Redis round trip instead of two; a slow job's start is written a few ms late. The
-   * id is always written before the result (the step writes pending starts first), so the rule
-   * that a node is RUNNING only with its job id recorded holds. If the executor dies within those
-   * few ms, the job was never recorded: the next executor submits the node again (its result was
+   * A GPU node's job was accepted: QUEUED -> RUNNING with its job id, written soon (see
+   * PendingJobStarts). The id is always written before the result (every step writes pending
+   * starts first), so a node is RUNNING only with its job id recorded. If the executor dies in
+   * between, the job was never recorded: the next executor submits the node again (its result was
    * not recorded either, so nothing recorded runs twice).
    */
-  private recordJob(id: string, attempt: number, jobId: string): void {
-    this.pendingStarts.set(id, { attempt, jobId, at: this.nowIso() });
-    // When the delay is up, write after the event loop's next I/O phase, not before it: timers run
-    // first in a loop iteration, and a busy worker often has the job's end notice already waiting.
-    this.startTimer ??= setTimeout(() => {
-      setImmediate(() => {
-        if (this.startTimer !== undefined) this.flushStarts(false);
-      });
-    }, this.deps.options.startRecordDelayMs);
+  private recordJob(nodeId: string, attempt: number, jobId: string): void {
+    this.pendingStarts.add({ nodeId, attempt, jobId, at: this.nowIso() });
   }
 
   /** Writes the pending job ids: with the current step when `inStep`, else at once, together. */
   private flushStarts(inStep: boolean): void {
-    if (this.startTimer) {
-      clearTimeout(this.startTimer);
-      this.startTimer = undefined;
-    }
-    if (this.pendingStarts.size === 0) return;
-    const starts = [...this.pendingStarts];
-    this.pendingStarts.clear();
-    const changes = starts.map(([id, p]) => {
-      const n = this.node(id);
+    const starts = this.pendingStarts.take();
+    if (starts.length === 0) return;
+    const changes = starts.map((p) => {
+      const n = this.node(p.nodeId);
       n.status = NodeStatus.Running;
       n.jobId = p.jobId;
-      return this.startedTransition(id, p.attempt, p.jobId, p.at);
+      return nodeStarted(this.ctx(p.at), p.nodeId, p.attempt, p.jobId);
     });
     const onApplied = (applied: boolean, i: number): void => {
-      const [id, p] = starts[i] as [string, PendingStart];
-      if (!applied) this.abortAttempt(id, p.attempt, new JobNotRecordedError());
+      const p = starts[i] as PendingJobStart;
+      if (!applied) this.abortAttempt(p.nodeId, p.attempt, new JobNotRecordedError());
     };
     if (inStep) changes.forEach((c, i) => void this.queueWrite(c).then((applied) => onApplied(applied, i)));
     else
@@ -469,12 +416,7 @@ export class RunDriver {
 
   /** The driver lost the run: no pending id will be written, so those jobs are cancelled. */
   private dropPendingStarts(): void {
-    if (this.startTimer) {
-      clearTimeout(this.startTimer);
-      this.startTimer = undefined;
-    }
-    for (const [id, p] of this.pendingStarts) this.abortAttempt(id, p.attempt, new JobNotRecordedError());
-    this.pendingStarts.clear();
+    for (const p of this.pendingStarts.take()) this.abortAttempt(p.nodeId, p.attempt, new JobNotRecordedError());
   }
 
   private abortAttempt(id: string, attempt: number, reason: Error): void {
@@ -493,15 +435,7 @@ export class RunDriver {
     // Sent on its own: a progress report that loses the race with the node's end changes nothing
     // and must not make the driver reload.
     void this.deps.store
-      .transition({
-        runId: this.runId,
-        leaseToken: this.token,
-        nodeId: id,
-        expect: [NodeStatus.Running],
-        expectRun: [RunStatus.Running],
-        nodes: [[id, { [NodeField.Progress]: p }]],
-        event: { type: RunEventType.NodeProgress, nodeId: id, attempt, progress: p, ...this.base() },
-      })
+      .transition({ ...nodeProgress(this.ctx(), id, attempt, p), runId: this.runId, leaseToken: this.token })
       .catch((err: unknown) => this.log.warn({ err }, 'progress not recorded'));
   }
 
@@ -519,24 +453,7 @@ export class RunDriver {
     n.status = NodeStatus.Succeeded;
     n.output = output;
     delete n.error;
-    void this.queueWrite({
-      nodeId: id,
-      expect: [NodeStatus.Running],
-      expectRun: [RunStatus.Running],
-      nodes: [
-        [
-          id,
-          {
-            [NodeField.Status]: NodeStatus.Succeeded,
-            [NodeField.Output]: output,
-            [NodeField.Error]: null,
-            [NodeField.Progress]: 1,
-            [NodeField.FinishedAt]: this.nowIso(),
-          },
-        ],
-      ],
-      event: { type: RunEventType.NodeSucceeded, nodeId: id, attempt, output, ...this.base() },
-    });
+    void this.queueWrite(nodeSucceeded(this.ctx(), id, attempt, output));
   }
 
   private failAttempt(id: string, attempt: number, err: NodeExecutionError): void {
@@ -551,41 +468,12 @@ export class RunDriver {
       n.notBefore = notBefore;
       n.error = error;
       n.jobId = undefined;
-      void this.queueWrite({
-        nodeId: id,
-        expect: [NodeStatus.Running, NodeStatus.Queued],
-        expectRun: [RunStatus.Running],
-        nodes: [
-          [
-            id,
-            {
-              [NodeField.Status]: NodeStatus.Retrying,
-              [NodeField.NotBefore]: notBefore,
-              [NodeField.Error]: error,
-              [NodeField.JobId]: null,
-            },
-          ],
-        ],
-        event: {
-          type: RunEventType.NodeRetrying,
-          nodeId: id,
-          attempt,
-          error,
-          data: { delayMs: decision.delayMs },
-          ...this.base(),
-        },
-      });
+      void this.queueWrite(nodeRetrying(this.ctx(), id, attempt, error, notBefore, decision.delayMs));
       return;
     }
     n.status = NodeStatus.Failed;
     n.error = error;
-    void this.queueWrite({
-      nodeId: id,
-      expect: [NodeStatus.Running, NodeStatus.Queued],
-      expectRun: [RunStatus.Running],
-      nodes: [[id, { [NodeField.Status]: NodeStatus.Failed, [NodeField.Error]: error, [NodeField.FinishedAt]: this.nowIso() }]],
-      event: { type: RunEventType.NodeFailed, nodeId: id, attempt, error, ...this.base() },
-    });
+    void this.queueWrite(nodeFailed(this.ctx(), id, attempt, error));
   }
 
   /** Ends the run: stops what is in flight, cancels the nodes that will not run, records the outcome. */
@@ -601,50 +489,13 @@ export class RunDriver {
     for (const id of this.def.order) {
       const n = this.node(id);
       if (isTerminalNodeStatus(n.status)) continue;
-      const expected = n.status;
+      const from = n.status;
       n.status = NodeStatus.Cancelled;
-      void this.queueWrite({
-        nodeId: id,
-        expect: [expected],
-        nodes: [[id, { [NodeField.Status]: NodeStatus.Cancelled, [NodeField.FinishedAt]: this.nowIso() }]],
-        event: { type: RunEventType.NodeCancelled, nodeId: id, ...(n.attempt > 0 ? { attempt: n.attempt } : {}), ...this.base() },
-      });
+      void this.queueWrite(nodeCancelled(this.ctx(), id, from, n.attempt));
     }
-    const last = this.queueWrite({ ...this.runOutcomeTransition(outcome), releaseLease: true });
+    const last = this.queueWrite(runEnded(this.ctx(), outcome, this.deps.options.retentionSeconds));
     await this.flush();
     this.leaseReleased = await last;
-  }
-
-  private runOutcomeTransition(outcome: RunOutcome): TransitionChange {
-    const at = this.nowIso();
-    const common = { expect: [RunStatus.Running], expireSeconds: this.deps.options.retentionSeconds };
-    switch (outcome.status) {
-      case RunStatus.Succeeded:
-        return {
-          ...common,
-          run: {
-            [RunField.Status]: RunStatus.Succeeded,
-            [RunField.Outputs]: outcome.output,
-            [RunField.Error]: null,
-            [RunField.FinishedAt]: at,
-          },
-          event: { type: RunEventType.RunSucceeded, output: outcome.output, ...this.base() },
-        };
-      case RunStatus.Failed:
-        return {
-          ...common,
-          run: { [RunField.Status]: RunStatus.Failed, [RunField.Error]: outcome.error, [RunField.FinishedAt]: at },
-          event: { type: RunEventType.RunFailed, error: outcome.error, ...this.base() },
-        };
-      case RunStatus.Cancelled:
-        return {
-          ...common,
-          run: { [RunField.Status]: RunStatus.Cancelled, [RunField.FinishedAt]: at, [RunField.CancelRequested]: null },
-          event: { type: RunEventType.RunCancelled, ...this.base() },
-        };
-      default:
-        throw new UnreachableCaseError(outcome);
-    }
   }
 }
 
